@@ -1,1 +1,15 @@
-export {};
+export type { BuiltinDataset, ChannelConfig, ChannelConfigMap, ProcessorRef, ResolvedChannel, ResolvedChannels } from './channel-config.js';
+export { BUILTIN_DATASETS, camelizeKeys, DEFAULT_CHANNEL_CONFIG, resolveChannelConfig } from './channel-config.js';
+export { datasetOfRow, routeRows } from './dataset-router.js';
+export type { ETLPipelineOptions, ExecuteOptions, PipelineResult } from './pipeline.js';
+export { ETLPipeline } from './pipeline.js';
+export type { CoinbaseSegmentPipelineOptions, DatasetSummary, SegmentResult } from './segment-pipeline.js';
+export { CoinbaseSegmentPipeline, SOURCE } from './segment-pipeline.js';
+export type { ETLJobOptions, JobEvent, JobSummary } from './job.js';
+export { ETLJob, stageDir } from './job.js';
+export type { ManifestFile, RecoveryReport, SegmentManifest } from './segment-commit.js';
+export { commitSegment, MANIFEST_DIR, manifestPath, readManifest, recoverOutput } from './segment-commit.js';
+export { CheckpointStore } from './checkpoint-store.js';
+export { QuarantineCollector } from './quarantine-file.js';
+export { claimSegment, releaseSegment } from './segment-claim.js';
+export { isSegmentFile, segmentDate, segmentId } from './segment-id.js';

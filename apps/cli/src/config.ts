@@ -1,0 +1,117 @@
+/**
+ * The config file: JSON or YAML with the seed's keys, so a seed user's config carries over.
+ * Every key is validated and errors name the key (`etl.channels.level2.partition_cols`).
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { ConfigError } from '@etl/core';
+import { resolveChannelConfig } from '@etl/orchestrator';
+import { parse as parseYaml } from 'yaml';
+
+export type Compression = 'zstd' | 'snappy' | 'gzip' | 'none';
+
+export interface EtlConfig {
+  inputDir?: string;
+  outputDir?: string;
+  compression?: Compression;
+  deleteAfterProcessing?: boolean;
+  processingDir?: string;
+  doneDir?: string;
+  failedDir?: string;
+  maxErrors?: number;
+  channels?: Record<string, unknown>;
+  plugins: string[];
+  /** Directory of the config file: relative paths in it are resolved from here. */
+  baseDir: string;
+}
+
+const COMPRESSIONS: readonly Compression[] = ['zstd', 'snappy', 'gzip', 'none'];
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Validates a parsed config object; `baseDir` resolves relative paths. */
+export function validateConfig(raw: unknown, baseDir: string): EtlConfig {
+  if (!isRecord(raw)) throw new ConfigError('(root)', 'must be an object');
+  const config: EtlConfig = { plugins: [], baseDir };
+  for (const [key, value] of Object.entries(raw)) {
+    if (key === 'plugins') {
+      if (!Array.isArray(value) || value.some((p) => typeof p !== 'string' || !p)) {
+        throw new ConfigError('plugins', 'must be a list of package names or paths');
+      }
+      config.plugins = value as string[];
+    } else if (key !== 'etl' && key !== '$schema') {
+      throw new ConfigError(key, 'unknown top-level key (known: etl, plugins)');
+    }
+  }
+  const etl = raw.etl ?? {};
+  if (!isRecord(etl)) throw new ConfigError('etl', 'must be an object');
+  const dir = (k: string, v: unknown) => {
+    if (typeof v !== 'string' || !v) throw new ConfigError(`etl.${k}`, 'must be a non-empty path');
+    return path.resolve(baseDir, v);
+  };
+  for (const [k, v] of Object.entries(etl)) {
+    switch (k) {
+      case 'input_dir':
+        config.inputDir = dir(k, v);
+        break;
+      case 'output_dir':
+        config.outputDir = dir(k, v);
+        break;
+      case 'processing_dir':
+        config.processingDir = dir(k, v);
+        break;
+      case 'done_dir':
+        config.doneDir = dir(k, v);
+        break;
+      case 'failed_dir':
+        config.failedDir = dir(k, v);
+        break;
+      case 'compression':
+        if (!COMPRESSIONS.includes(v as Compression)) {
+          throw new ConfigError('etl.compression', `must be one of ${COMPRESSIONS.join(', ')}, got ${JSON.stringify(v)}`);
+        }
+        config.compression = v as Compression;
+        break;
+      case 'delete_after_processing':
+        if (typeof v !== 'boolean') throw new ConfigError('etl.delete_after_processing', 'must be true or false');
+        config.deleteAfterProcessing = v;
+        break;
+      case 'max_errors':
+        if (typeof v !== 'number' || !(v >= 0)) throw new ConfigError('etl.max_errors', 'must be a number ≥ 0');
+        config.maxErrors = v;
+        break;
+      case 'source':
+        if (v !== 'coinbase') throw new ConfigError('etl.source', `only "coinbase" is supported, got ${JSON.stringify(v)}`);
+        break;
+      case 'channels':
+        resolveChannelConfig(v, 'etl.channels'); // validates; the job resolves it again over defaults
+        config.channels = v as Record<string, unknown>;
+        break;
+      default:
+        throw new ConfigError(
+          `etl.${k}`,
+          'unknown key (known: input_dir, output_dir, compression, delete_after_processing, processing_dir, done_dir, failed_dir, max_errors, source, channels)',
+        );
+    }
+  }
+  return config;
+}
+
+/** Reads and validates a JSON or YAML config file. */
+export async function loadConfig(file: string): Promise<EtlConfig> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError('--config', `cannot read ${file}: ${(error as Error).message}`);
+  }
+  let raw: unknown;
+  try {
+    raw = /\.ya?ml$/i.test(file) ? parseYaml(text) : JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError('--config', `${file} is not valid ${/\.ya?ml$/i.test(file) ? 'YAML' : 'JSON'}: ${(error as Error).message}`);
+  }
+  return validateConfig(raw ?? {}, path.dirname(path.resolve(file)));
+}

@@ -1,0 +1,104 @@
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { ConfigError, EtlError } from '@etl/core';
+import { inspectCommand } from './commands/inspect.js';
+import { queryCommand } from './commands/query.js';
+import { runCommand } from './commands/run.js';
+import { watchCommand } from './commands/watch.js';
+import { UsageError } from './usage-error.js';
+
+export const HELP = `etl — Coinbase market-data segments to typed, Hive-partitioned Parquet
+
+Usage:
+  etl run     --input <ready-dir> --output <processed-dir> [--config <file>]
+              [--mode all|date|range] [--date D] [--start-date D] [--end-date D]
+              [--channels level2,market_trades,...] [--keep-input] [--json] [--quiet]
+              [--log-format text|json] [--log-level debug|info|warn|error]
+  etl watch   --input <ready-dir> --output <processed-dir> [--poll-interval <seconds>] [run options]
+  etl inspect <file|dir> [--json]
+  etl query   "<SQL>" [--output <processed-dir>] [--json|--csv]
+
+Output of --output out lands in out/coinbase/<dataset>/. Exit codes: 0 every segment
+succeeded, 1 a segment failed, 2 bad usage or config.
+`;
+
+const RUN_OPTIONS = {
+  input: { type: 'string' },
+  output: { type: 'string' },
+  config: { type: 'string' },
+  mode: { type: 'string' },
+  date: { type: 'string' },
+  'start-date': { type: 'string' },
+  'end-date': { type: 'string' },
+  channels: { type: 'string' },
+  'keep-input': { type: 'boolean' },
+  json: { type: 'boolean' },
+  quiet: { type: 'boolean', short: 'q' },
+  'log-format': { type: 'string' },
+  'log-level': { type: 'string' },
+  'poll-interval': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+const QUERY_OPTIONS = {
+  output: { type: 'string' },
+  json: { type: 'boolean' },
+  csv: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export interface CliIO {
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+}
+
+function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T) {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+/** Runs the CLI; resolves to the exit code. */
+export async function main(argv: string[], io: CliIO = { stdout: process.stdout, stderr: process.stderr }, signal = new AbortController().signal): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'run':
+      case 'watch': {
+        const { values, positionals } = parse(rest, RUN_OPTIONS);
+        if (values.help) return void io.stdout.write(HELP), 0;
+        if (positionals.length) throw new UsageError(`unexpected argument ${positionals[0]}`);
+        return command === 'run' ? await runCommand(values, io, signal) : await watchCommand(values, io, signal);
+      }
+      case 'inspect': {
+        const { values, positionals } = parse(rest, { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } as const);
+        if (values.help) return void io.stdout.write(HELP), 0;
+        return await inspectCommand(positionals[0], values, io);
+      }
+      case 'query': {
+        const { values, positionals } = parse(rest, QUERY_OPTIONS);
+        if (values.help) return void io.stdout.write(HELP), 0;
+        return await queryCommand(positionals[0], values, io);
+      }
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        io.stdout.write(HELP);
+        return command === undefined ? 2 : 0;
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof ConfigError) {
+      io.stderr.write(`etl: ${error.message}\n`);
+      if (error instanceof UsageError && /unknown command|required|unexpected|Unknown option/.test(error.message)) {
+        io.stderr.write('Run "etl --help" for usage.\n');
+      }
+      return 2;
+    }
+    io.stderr.write(`etl: ${error instanceof EtlError ? error.message : ((error as Error).stack ?? String(error))}\n`);
+    return 1;
+  }
+}

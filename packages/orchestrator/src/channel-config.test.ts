@@ -1,0 +1,50 @@
+import { ConfigError } from '@etl/core';
+import { describe, expect, it } from 'vitest';
+import { camelizeKeys, DEFAULT_CHANNEL_CONFIG, resolveChannelConfig } from './channel-config.js';
+
+describe('resolveChannelConfig', () => {
+  it('keeps the seed defaults: level2 and trades by product and date, ticker by date and hour', () => {
+    const c = resolveChannelConfig({});
+    expect(c.level2.partitionCols).toEqual(['product_id', 'date']);
+    expect(c.market_trades.partitionCols).toEqual(['product_id', 'date']);
+    expect(c.ticker.partitionCols).toEqual(['date', 'hour']);
+    expect(c).toEqual(DEFAULT_CHANNEL_CONFIG);
+  });
+
+  it("accepts the seed's snake_case keys and merges processor options over the defaults", () => {
+    const c = resolveChannelConfig({
+      level2: { partition_cols: ['date'], processor_options: { compute_features: false, depth_levels: [5] } },
+      ticker: { enabled: false },
+    });
+    expect(c.level2.partitionCols).toEqual(['date']);
+    expect(c.level2.processorOptions).toEqual({ addDerivedFields: true, reconstructLob: true, computeFeatures: false, depthLevels: [5] });
+    expect(c.ticker.enabled).toBe(false);
+    expect(c.market_trades.enabled).toBe(true);
+  });
+
+  it('names the bad key in errors', () => {
+    const bad = (config: unknown, key: string) => {
+      try {
+        resolveChannelConfig(config);
+        throw new Error('expected a ConfigError');
+      } catch (error) {
+        expect(error).toBeInstanceOf(ConfigError);
+        expect((error as ConfigError).key).toBe(key);
+      }
+    };
+    bad({ levl2: {} }, 'etl.channels.levl2');
+    bad({ level2: { partition_cols: 'date' } }, 'etl.channels.level2.partition_cols');
+    bad({ level2: { enabled: 'yes' } }, 'etl.channels.level2.enabled');
+    bad({ level2: { processors: [{ options: {} }] } }, 'etl.channels.level2.processors[0]');
+    bad({ ticker: { colour: 1 } }, 'etl.channels.ticker.colour');
+  });
+
+  it('parses plugin processor references', () => {
+    const c = resolveChannelConfig({ market_trades: { processors: ['vwap', { use: 'bars/vwap', options: { window_minutes: 5 }, output: 'vwap_5m' }] } });
+    expect(c.market_trades.processors).toEqual([{ use: 'vwap' }, { use: 'bars/vwap', options: { windowMinutes: 5 }, output: 'vwap_5m' }]);
+  });
+
+  it('camelizes one level of keys', () => {
+    expect(camelizeKeys({ reconstruct_lob: true, depth_bps_2: 1, already: 2 })).toEqual({ reconstructLob: true, depthBps2: 1, already: 2 });
+  });
+});
