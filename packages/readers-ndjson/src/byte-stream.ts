@@ -1,0 +1,114 @@
+/**
+ * The decompressed bytes of one file, as a stream of chunks. Compression is chosen by file
+ * extension. Failures are tagged with where they happened (reading the file or decompressing
+ * it) so the reader can report them with the file name and the line reached.
+ */
+import type { FileHandle } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import { Decompress } from 'fzstd';
+
+export type Compression = 'none' | 'gzip' | 'zstd';
+
+/** Compression of a file from its name: `.gz` → gzip, `.zst` → zstd, anything else → none. */
+export function compressionOf(path: string): Compression {
+  const lower = path.toLowerCase();
+  if (lower.endsWith('.gz')) return 'gzip';
+  if (lower.endsWith('.zst')) return 'zstd';
+  return 'none';
+}
+
+/** A failure below the line level: reading the file or decompressing it. */
+export class ByteStreamError extends Error {
+  constructor(
+    readonly stage: 'read' | 'decompress',
+    readonly compression: Compression,
+    cause: unknown,
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+    this.name = 'ByteStreamError';
+  }
+}
+
+/** Bytes taken from disk so far, before decompression. */
+export interface ByteStreamProgress {
+  fileBytes: number;
+}
+
+/** Decompressed chunks of an open file. The caller owns (and closes) the handle. */
+export function byteChunks(
+  handle: FileHandle,
+  compression: Compression,
+  highWaterMark: number,
+  progress: ByteStreamProgress,
+): AsyncIterable<Buffer> {
+  const raw = fileChunks(handle, highWaterMark, progress, compression);
+  if (compression === 'gzip') return gunzipChunks(raw, highWaterMark);
+  if (compression === 'zstd') return zstdChunks(raw);
+  return raw;
+}
+
+async function* fileChunks(
+  handle: FileHandle,
+  highWaterMark: number,
+  progress: ByteStreamProgress,
+  compression: Compression,
+): AsyncGenerator<Buffer> {
+  for (;;) {
+    // A fresh buffer per read: the line splitter keeps slices of earlier chunks.
+    const buf = Buffer.allocUnsafe(highWaterMark);
+    let bytesRead: number;
+    try {
+      ({ bytesRead } = await handle.read(buf, 0, highWaterMark, null));
+    } catch (error) {
+      throw new ByteStreamError('read', compression, error);
+    }
+    if (bytesRead === 0) return;
+    progress.fileBytes += bytesRead;
+    yield bytesRead < highWaterMark ? buf.subarray(0, bytesRead) : buf;
+  }
+}
+
+async function* gunzipChunks(raw: AsyncIterable<Buffer>, highWaterMark: number): AsyncGenerator<Buffer> {
+  // zlib's minimum chunk size is 64 bytes.
+  const gunzip = createGunzip({ chunkSize: Math.max(64, highWaterMark) });
+  const feeding = pipeline(Readable.from(raw, { objectMode: false }), gunzip);
+  // pipeline's rejection is the same error the iteration below sees; only one of them is reported.
+  feeding.catch(ignoreRejection);
+  try {
+    for await (const chunk of gunzip) yield chunk as Buffer;
+  } catch (error) {
+    throw error instanceof ByteStreamError ? error : new ByteStreamError('decompress', 'gzip', error);
+  }
+}
+
+async function* zstdChunks(raw: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  const blocks: Uint8Array[] = [];
+  const decoder = new Decompress((data: Uint8Array) => {
+    if (data.length > 0) blocks.push(data);
+  });
+  for await (const chunk of raw) {
+    push(decoder, chunk, false);
+    for (let i = 0; i < blocks.length; i++) yield asBuffer(blocks[i]!);
+    blocks.length = 0;
+  }
+  push(decoder, new Uint8Array(0), true);
+  for (let i = 0; i < blocks.length; i++) yield asBuffer(blocks[i]!);
+  blocks.length = 0;
+}
+
+function push(decoder: Decompress, chunk: Uint8Array, final: boolean): void {
+  try {
+    decoder.push(chunk, final);
+  } catch (error) {
+    throw new ByteStreamError('decompress', 'zstd', error);
+  }
+}
+
+/** fzstd hands out fresh Uint8Arrays; view them as Buffers without copying. */
+function asBuffer(data: Uint8Array): Buffer {
+  return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}
+
+function ignoreRejection(): void {}

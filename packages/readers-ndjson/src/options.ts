@@ -1,0 +1,82 @@
+import { ConfigError, type Logger, type QuarantineSink, silentLogger } from '@etl/core';
+
+/** `json` parses each line; `text` hands the line on as a string for a specialised parser. */
+export type NDJSONDecodeMode = 'json' | 'text';
+
+export interface NDJSONReaderOptions {
+  /** Records per yielded batch. Default 1024. */
+  readonly batchSize?: number;
+  /**
+   * Longest line accepted, in bytes without its line terminator. Longer lines are quarantined
+   * without being buffered whole. Default 64 MiB (a full-depth snapshot frame is 5–10 MB).
+   */
+  readonly maxLineBytes?: number;
+  /** More bad lines than this in one file throws `TooManyErrorsError`. Default `Infinity`. */
+  readonly maxErrors?: number;
+  /** Where bad lines go. Without one they are only counted and logged. */
+  readonly quarantine?: QuarantineSink;
+  readonly logger?: Logger;
+  /** Default `'json'`. */
+  readonly decode?: NDJSONDecodeMode;
+  /** Bytes read from disk at a time. Default 1 MiB. */
+  readonly highWaterMark?: number;
+}
+
+export interface ResolvedNDJSONReaderOptions {
+  readonly batchSize: number;
+  readonly maxLineBytes: number;
+  readonly maxErrors: number;
+  readonly quarantine: QuarantineSink | undefined;
+  readonly logger: Logger;
+  readonly decode: NDJSONDecodeMode;
+  readonly highWaterMark: number;
+}
+
+export const DEFAULT_BATCH_SIZE = 1024;
+export const DEFAULT_MAX_LINE_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_HIGH_WATER_MARK = 1024 * 1024;
+
+// V8 cannot hold a string longer than ~2^29 characters, so a longer line could never be decoded.
+const MAX_LINE_BYTES_LIMIT = 512 * 1024 * 1024;
+
+function positiveInteger(key: string, value: number | undefined, fallback: number, max: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 1 || value > max) {
+    throw new ConfigError(key, `expected an integer from 1 to ${max}, got ${String(value)}`);
+  }
+  return value;
+}
+
+/** Fills in defaults and rejects nonsense early, naming the offending option. */
+export function resolveOptions(options: NDJSONReaderOptions = {}): ResolvedNDJSONReaderOptions {
+  const maxErrors = options.maxErrors ?? Number.POSITIVE_INFINITY;
+  if (
+    typeof maxErrors !== 'number' ||
+    Number.isNaN(maxErrors) ||
+    maxErrors < 0 ||
+    (Number.isFinite(maxErrors) && !Number.isInteger(maxErrors))
+  ) {
+    throw new ConfigError(
+      'maxErrors',
+      `expected a non-negative integer or Infinity, got ${String(maxErrors)}`,
+    );
+  }
+  const decode = options.decode ?? 'json';
+  if (decode !== 'json' && decode !== 'text') {
+    throw new ConfigError('decode', `expected 'json' or 'text', got ${JSON.stringify(decode)}`);
+  }
+  return {
+    batchSize: positiveInteger('batchSize', options.batchSize, DEFAULT_BATCH_SIZE, 2 ** 31 - 1),
+    maxLineBytes: positiveInteger(
+      'maxLineBytes',
+      options.maxLineBytes,
+      DEFAULT_MAX_LINE_BYTES,
+      MAX_LINE_BYTES_LIMIT,
+    ),
+    maxErrors,
+    quarantine: options.quarantine,
+    logger: options.logger ?? silentLogger,
+    decode,
+    highWaterMark: positiveInteger('highWaterMark', options.highWaterMark, DEFAULT_HIGH_WATER_MARK, 2 ** 30),
+  };
+}
