@@ -30,7 +30,9 @@ export function escapePartitionValue(value: string | null | undefined): string {
 
 export function unescapePartitionValue(segment: string): string | null {
   if (segment === HIVE_DEFAULT_PARTITION) return null;
-  return segment.replace(/%([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
+  return segment.replace(/%([0-9A-Fa-f]{2})/g, (_, hex: string) =>
+    String.fromCharCode(Number.parseInt(hex, 16)),
+  );
 }
 
 /** `key=escaped(value)` path segment. */

@@ -1,9 +1,3 @@
-export type { ColumnType, Field, FieldOptions, Schema, TimeUnit } from './schema.js';
-export { checkRow, checkValue, col, defineSchema, extendSchema, getField, selectFields } from './schema.js';
-export type { Stats } from './stats.js';
-export { emptyStats, StatsCollector, sumStats } from './stats.js';
-export type { LogFields, Logger, LogLevel } from './logger.js';
-export { filterLogger, LOG_LEVELS, MemoryLogger, silentLogger } from './logger.js';
 export type { InputLocation, QuarantineEntry, QuarantineSink } from './errors.js';
 export {
   ConfigError,
@@ -14,6 +8,24 @@ export {
   SchemaError,
   TooManyErrorsError,
 } from './errors.js';
+export {
+  escapePartitionValue,
+  HIVE_DEFAULT_PARTITION,
+  parsePartitionPath,
+  partitionSegment,
+  unescapePartitionValue,
+} from './hive.js';
+export type { LogFields, Logger, LogLevel } from './logger.js';
+export { filterLogger, LOG_LEVELS, MemoryLogger, silentLogger } from './logger.js';
+export type { Plugin, PluginDefinition, ProcessorFactory, ProcessorFactoryContext } from './plugin.js';
+export { definePlugin, isPlugin, PLUGIN_API_VERSION, ProcessorRegistry } from './plugin.js';
+export type { Processor } from './processor.js';
+export { mapProcessor, ProcessorChain } from './processor.js';
+export type { Reader, Row, SourceRecord } from './reader.js';
+export type { ColumnType, Field, FieldOptions, Schema, TimeUnit } from './schema.js';
+export { checkRow, checkValue, col, defineSchema, extendSchema, getField, selectFields } from './schema.js';
+export type { Stats } from './stats.js';
+export { emptyStats, StatsCollector, sumStats } from './stats.js';
 export {
   civilFromDays,
   convertTimeUnit,
@@ -28,16 +40,4 @@ export {
   utcDateKey,
   utcHourKey,
 } from './time.js';
-export type { Reader, Row, SourceRecord } from './reader.js';
-export type { Processor } from './processor.js';
-export { mapProcessor, ProcessorChain } from './processor.js';
-export type { WriteResult, WriteSession, WriteTarget, WrittenFile, Writer } from './writer.js';
-export {
-  escapePartitionValue,
-  HIVE_DEFAULT_PARTITION,
-  parsePartitionPath,
-  partitionSegment,
-  unescapePartitionValue,
-} from './hive.js';
-export type { Plugin, PluginDefinition, ProcessorFactory, ProcessorFactoryContext } from './plugin.js';
-export { definePlugin, isPlugin, PLUGIN_API_VERSION, ProcessorRegistry } from './plugin.js';
+export type { WriteResult, Writer, WriteSession, WriteTarget, WrittenFile } from './writer.js';

@@ -41,14 +41,17 @@ export function definePlugin(definition: PluginDefinition): Plugin {
     throw new TypeError(`plugin name ${JSON.stringify(definition.name)} is not a valid npm package name`);
   }
   if (typeof definition.version !== 'string' || !/^\d+\.\d+\.\d+/.test(definition.version)) {
-    throw new TypeError(`plugin ${definition.name}: version must be semver, got ${JSON.stringify(definition.version)}`);
+    throw new TypeError(
+      `plugin ${definition.name}: version must be semver, got ${JSON.stringify(definition.version)}`,
+    );
   }
   const processors = definition.processors;
   if (!processors || typeof processors !== 'object' || Object.keys(processors).length === 0) {
     throw new TypeError(`plugin ${definition.name}: processors must name at least one processor factory`);
   }
   for (const [name, factory] of Object.entries(processors)) {
-    if (!NAME_RE.test(name)) throw new TypeError(`plugin ${definition.name}: bad processor name ${JSON.stringify(name)}`);
+    if (!NAME_RE.test(name))
+      throw new TypeError(`plugin ${definition.name}: bad processor name ${JSON.stringify(name)}`);
     if (typeof factory !== 'function') {
       throw new TypeError(`plugin ${definition.name}: processor ${name} must be a factory function`);
     }
@@ -85,7 +88,8 @@ export class ProcessorRegistry {
         'E_PLUGIN_VERSION',
       );
     }
-    if (this.plugins.has(plugin.name)) throw new EtlError(`plugin ${plugin.name} is registered twice`, 'E_PLUGIN');
+    if (this.plugins.has(plugin.name))
+      throw new EtlError(`plugin ${plugin.name} is registered twice`, 'E_PLUGIN');
     this.plugins.set(plugin.name, plugin);
     for (const [name, factory] of Object.entries(plugin.processors)) {
       this.factories.set(`${plugin.name}/${name}`, factory);
@@ -119,10 +123,14 @@ export class ProcessorRegistry {
   ): Processor<never, unknown> {
     const factory = this.factories.get(name);
     if (!factory) {
-      const hint = this.ambiguous.has(name)
-        ? `several plugins offer "${name}": use "<plugin>/${name}"`
-        : `unknown processor "${name}" (known: ${this.names().join(', ') || 'none'})`;
-      throw new ConfigError(key, hint);
+      if (this.ambiguous.has(name)) {
+        const candidates = this.names().filter((n) => n.endsWith(`/${name}`));
+        throw new ConfigError(
+          key,
+          `several plugins offer "${name}": use one of ${candidates.map((n) => JSON.stringify(n)).join(', ')}`,
+        );
+      }
+      throw new ConfigError(key, `unknown processor "${name}" (known: ${this.names().join(', ') || 'none'})`);
     }
     return factory(options, { logger: context.logger ?? silentLogger });
   }

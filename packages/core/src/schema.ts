@@ -6,6 +6,8 @@
  * `bool` → boolean, `timestamp` → bigint counted in the field's unit since the Unix epoch (UTC),
  * `date` → `'YYYY-MM-DD'` string (UTC calendar date). A nullable field may hold `null` or be absent.
  */
+import { dateKeyProblem } from './time.js';
+
 export type ColumnType = 'string' | 'double' | 'int32' | 'int64' | 'bool' | 'timestamp' | 'date';
 
 export type TimeUnit = 'ns' | 'us' | 'ms';
@@ -69,7 +71,12 @@ export function defineSchema(fields: readonly Field[]): Schema {
 
 /** A new schema with `fields` appended; a field of the same name replaces the old one in place. */
 export function extendSchema(schema: Schema, fields: readonly Field[]): Schema {
-  const added = new Map(fields.map((f) => [f.name, f]));
+  const added = new Map<string, Field>();
+  for (const f of fields) {
+    // A Map would keep the last of two same-named additions silently; defineSchema refuses those.
+    if (added.has(f.name)) throw new TypeError(`schema field "${f.name}" is declared twice`);
+    added.set(f.name, f);
+  }
   const out: Field[] = schema.fields.map((f) => {
     const replacement = added.get(f.name);
     if (replacement) added.delete(f.name);
@@ -88,8 +95,6 @@ export function selectFields(schema: Schema, names: readonly string[]): Schema {
   return defineSchema(schema.fields.filter((f) => wanted.has(f.name)));
 }
 
-const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
-
 /**
  * Why a value does not fit a field, or undefined when it does. Used by writers before they
  * encode and by the processor conformance kit.
@@ -104,7 +109,8 @@ export function checkValue(f: Field, value: unknown): string | undefined {
     case 'double':
       return typeof value === 'number' ? undefined : `${f.name} expects a number, got ${typeof value}`;
     case 'int32':
-      return typeof value === 'number' && Number.isInteger(value) && Math.abs(value) <= 0x7fffffff
+      // `v | 0` truncates to int32, so it equals v exactly for the integers in [-2^31, 2^31 - 1].
+      return typeof value === 'number' && (value | 0) === value
         ? undefined
         : `${f.name} expects a 32-bit integer, got ${String(value)}`;
     case 'int64':
@@ -113,7 +119,7 @@ export function checkValue(f: Field, value: unknown): string | undefined {
     case 'bool':
       return typeof value === 'boolean' ? undefined : `${f.name} expects a boolean, got ${typeof value}`;
     case 'date':
-      return typeof value === 'string' && DATE_RE.test(value)
+      return typeof value === 'string' && dateKeyProblem(value) === undefined
         ? undefined
         : `${f.name} expects a 'YYYY-MM-DD' string, got ${String(value)}`;
   }

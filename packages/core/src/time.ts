@@ -34,7 +34,9 @@ export function civilFromDays(days: number): { year: number; month: number; day:
   const z = days + 719468;
   const era = Math.floor(z / 146097);
   const doe = z - era * 146097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const yoe = Math.floor(
+    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365,
+  );
   const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
   const mp = Math.floor((5 * doy + 2) / 153);
   const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
@@ -49,6 +51,8 @@ function daysInMonth(year: number, month: number): number {
 
 /** Reads `len` decimal digits at `at`, or -1 if any is not a digit. */
 function digits(s: string, at: number, len: number): number {
+  // Past the end, charCodeAt gives NaN, which slips through the range test below.
+  if (at + len > s.length) return -1;
   let v = 0;
   for (let i = at; i < at + len; i++) {
     const d = s.charCodeAt(i) - 48;
@@ -111,7 +115,8 @@ export function parseTimestampNsOrReason(s: string): bigint | string {
     return "missing 'Z' or UTC offset";
   }
   if (i !== s.length) return 'trailing characters';
-  const seconds = daysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second - offsetSeconds;
+  const seconds =
+    daysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second - offsetSeconds;
   return BigInt(seconds) * NS_PER_SECOND + BigInt(fraction);
 }
 
@@ -165,18 +170,28 @@ export function dateKeyFromDay(day: number): string {
   return `${pad4(c.year)}-${pad2(c.month)}-${pad2(c.day)}`;
 }
 
-/** Day number of a `'YYYY-MM-DD'` string; throws on anything else. */
-export function dayFromDateKey(key: string): number {
+/**
+ * Why `key` is not a `'YYYY-MM-DD'` calendar date, or undefined when it is. Module-internal (not
+ * in the package API): shared by {@link dayFromDateKey} and the schema's `date` check.
+ */
+export function dateKeyProblem(key: string): string | undefined {
+  if (typeof key !== 'string' || key.length !== 10 || key[4] !== '-' || key[7] !== '-') {
+    return 'expected YYYY-MM-DD';
+  }
   const year = digits(key, 0, 4);
   const month = digits(key, 5, 2);
   const day = digits(key, 8, 2);
-  if (key.length !== 10 || key[4] !== '-' || key[7] !== '-' || year < 0 || month < 1 || month > 12) {
-    throw new EtlError(`invalid date ${JSON.stringify(key)}: expected YYYY-MM-DD`, 'E_DATE');
-  }
-  if (day < 1 || day > daysInMonth(year, month)) {
-    throw new EtlError(`invalid date ${JSON.stringify(key)}: day out of range`, 'E_DATE');
-  }
-  return daysFromCivil(year, month, day);
+  if (year < 0 || month < 0 || day < 0) return 'expected YYYY-MM-DD';
+  if (month < 1 || month > 12) return 'month out of range';
+  if (day < 1 || day > daysInMonth(year, month)) return 'day out of range';
+  return undefined;
+}
+
+/** Day number of a `'YYYY-MM-DD'` string; throws on anything else. */
+export function dayFromDateKey(key: string): number {
+  const problem = dateKeyProblem(key);
+  if (problem !== undefined) throw new EtlError(`invalid date ${JSON.stringify(key)}: ${problem}`, 'E_DATE');
+  return daysFromCivil(digits(key, 0, 4), digits(key, 5, 2), digits(key, 8, 2));
 }
 
 let lastDay = Number.NaN;

@@ -1,0 +1,7 @@
+export type {
+  ConformanceCheck,
+  ConformanceFailure,
+  ConformanceOptions,
+  ConformanceReport,
+} from './processor-conformance.js';
+export { CONFORMANCE_CHECKS, checkProcessorConformance } from './processor-conformance.js';
