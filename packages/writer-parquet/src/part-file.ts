@@ -1,0 +1,129 @@
+import { randomBytes } from 'node:crypto';
+import { type FileHandle, open, rename, unlink } from 'node:fs/promises';
+import path from 'node:path';
+import { EtlError, errorMessage } from '@etl/core';
+import {
+  ParquetWriter as HyparquetWriter,
+  type KeyValue,
+  type ParquetWriteOptions,
+  type SchemaElement,
+} from 'hyparquet-writer';
+import type { CodecSetup } from './compression.js';
+import { ParquetFileSink } from './parquet-file-sink.js';
+
+/** Settings shared by every file of a session. */
+export interface PartFileSettings {
+  readonly schema: SchemaElement[];
+  readonly codec: CodecSetup;
+  readonly kvMetadata: KeyValue[];
+  readonly createdBy: string;
+}
+
+type ColumnData = ParquetWriteOptions['columnData'];
+
+/**
+ * Temporary name of a file being written: in the final directory (so the rename is atomic), a dot
+ * first and `.tmp` last, so neither a `*.parquet` glob nor a reader ignoring dot-files sees it.
+ */
+export function temporaryPathFor(finalPath: string): string {
+  const dir = path.dirname(finalPath);
+  return path.join(dir, `.${path.basename(finalPath)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+}
+
+/** A disk operation on a part file failed; the message names the file. */
+function writeError(what: string, file: PartFile, cause: unknown): EtlError {
+  return new EtlError(
+    `${file.finalPath}: ${what} failed (temporary file ${file.tempPath}): ${errorMessage(cause)}`,
+    'E_WRITE',
+    { cause },
+  );
+}
+
+/** One Parquet file being written under its temporary name. */
+export class PartFile {
+  rows = 0;
+  rowGroups = 0;
+  bytes = 0;
+  published = false;
+  private finished = false;
+  private closed = false;
+
+  private constructor(
+    readonly finalPath: string,
+    readonly tempPath: string,
+    private readonly handle: FileHandle,
+    private readonly sink: ParquetFileSink,
+    private readonly encoder: HyparquetWriter,
+  ) {}
+
+  static async create(finalPath: string, settings: PartFileSettings): Promise<PartFile> {
+    const tempPath = temporaryPathFor(finalPath);
+    let handle: FileHandle;
+    try {
+      handle = await open(tempPath, 'wx');
+    } catch (error) {
+      throw new EtlError(
+        `${finalPath}: creating temporary file ${tempPath} failed: ${errorMessage(error)}`,
+        'E_WRITE',
+        { cause: error },
+      );
+    }
+    const sink = new ParquetFileSink(handle);
+    const encoder = new HyparquetWriter({
+      writer: sink,
+      schema: settings.schema,
+      codec: settings.codec.codec,
+      compressors: settings.codec.compressors,
+      statistics: true,
+      kvMetadata: settings.kvMetadata,
+      createdBy: settings.createdBy,
+    });
+    return new PartFile(finalPath, tempPath, handle, sink, encoder);
+  }
+
+  /** Encodes `rows` rows as one row group and writes it out. */
+  async writeRowGroup(columnData: ColumnData, rows: number): Promise<void> {
+    try {
+      await this.encoder.write({ columnData, rowGroupSize: rows });
+    } catch (error) {
+      throw writeError('writing a row group', this, error);
+    }
+    this.rows += rows;
+    this.rowGroups++;
+  }
+
+  /** Writes the footer and closes the file; it stays under its temporary name. */
+  async finish(): Promise<void> {
+    try {
+      await this.encoder.finish();
+      await this.handle.close();
+    } catch (error) {
+      throw writeError('finishing the file', this, error);
+    } finally {
+      this.closed = true;
+    }
+    this.finished = true;
+    this.bytes = this.sink.offset;
+  }
+
+  /** Renames the finished file into place (replacing a file of the same name). */
+  async publish(): Promise<void> {
+    if (!this.finished) throw new EtlError(`${this.finalPath}: cannot publish an unfinished file`, 'E_WRITE');
+    try {
+      await rename(this.tempPath, this.finalPath);
+    } catch (error) {
+      throw writeError('renaming into place', this, error);
+    }
+    this.published = true;
+  }
+
+  /** Closes (if open) and deletes the temporary file unless it was published; never throws. */
+  async discard(): Promise<void> {
+    if (this.published) return;
+    if (!this.closed) {
+      this.closed = true;
+      await this.handle.close().catch(() => {});
+    }
+    await unlink(this.tempPath).catch(() => {});
+  }
+}

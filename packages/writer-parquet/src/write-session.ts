@@ -1,0 +1,383 @@
+import path from 'node:path';
+import {
+  checkValue,
+  EtlError,
+  type Field,
+  type Logger,
+  type QuarantineSink,
+  type Row,
+  SchemaError,
+  type StatsCollector,
+  type WriteResult,
+  type WriteSession,
+  type WriteTarget,
+  type WrittenFile,
+} from '@etl/core';
+import type { KeyValue, ParquetWriteOptions } from 'hyparquet-writer';
+import { type ColumnBuffer, createColumnBuffer } from './column-buffer.js';
+import { codecSetup, type ParquetCompression, prepareCompression } from './compression.js';
+import { CreatedDirectories } from './created-directories.js';
+import { type HivePartition, HivePartitioner } from './hive-partitioner.js';
+import { parquetSchemaFor } from './parquet-schema.js';
+import { PartFile, type PartFileSettings } from './part-file.js';
+import { partFileName, removeSurplusParts, sanitizeInputId } from './part-names.js';
+import { previewValue } from './value-preview.js';
+import { WRITER_ID } from './version.js';
+
+/** Resolved writer options a session works with. */
+export interface SessionSettings {
+  readonly compression: ParquetCompression;
+  readonly compressionLevel: number | undefined;
+  readonly rowGroupSize: number;
+  readonly maxRowsPerFile: number;
+  readonly keepPartitionColumns: boolean;
+  readonly createdBy: string;
+  readonly logger: Logger;
+  /** Where rejected rows go instead of failing the write; undefined: throw SchemaError. */
+  readonly quarantine: QuarantineSink | undefined;
+  readonly stats: StatsCollector;
+  /** Session-wide file id when the target has no inputId. */
+  readonly randomId: () => string;
+}
+
+type Status = 'open' | 'closed' | 'aborted' | 'failed';
+type ColumnSource = ParquetWriteOptions['columnData'][number];
+
+/** Rows of one partition waiting to become a row group, and the partition's current file. */
+interface PartitionState {
+  readonly partition: HivePartition;
+  readonly dir: string;
+  readonly columns: ColumnBuffer[];
+  /** Rows buffered for the next row group. */
+  buffered: number;
+  /** Rows after which the buffer is written: the row-group size, or less near a rollover. */
+  capacity: number;
+  file: PartFile | undefined;
+  nextFileIndex: number;
+}
+
+/**
+ * An open write to one target. Rows are routed to their Hive partition and buffered column-wise;
+ * a partition's buffer becomes a row group as soon as it holds `rowGroupSize` rows, so memory is
+ * bounded by open partitions × row-group size. Files are written under dot-temporary names and
+ * renamed into place by `close()`.
+ */
+export class ParquetWriteSession implements WriteSession<Row> {
+  private readonly partitioner: HivePartitioner;
+  private readonly fields: readonly Field[];
+  private readonly names: readonly string[];
+  private readonly encodings: readonly (ColumnSource['encoding'] | undefined)[];
+  private readonly fileSettings: PartFileSettings;
+  private readonly fileId: string;
+  private readonly singleFile: boolean;
+  private readonly maxRowsPerFile: number;
+  private readonly states: (PartitionState | undefined)[] = [];
+  /** Every file this session created, in creation order. */
+  private readonly files: { file: PartFile; state: PartitionState }[] = [];
+  private readonly directories = new CreatedDirectories();
+  private ready: Promise<void> | undefined;
+  private status: Status = 'open';
+  private busy = false;
+  /** Rows received by this session, for the 1-based row number of a quarantined row. */
+  private received = 0;
+  private failure: unknown;
+
+  constructor(
+    private readonly target: WriteTarget,
+    private readonly settings: SessionSettings,
+  ) {
+    if (typeof target.path !== 'string' || target.path === '')
+      throw new EtlError('write target needs a path', 'E_CONFIG');
+    const partitionCols = target.partitionCols ?? [];
+    const schemaFields = target.schema.fields;
+    this.partitioner = new HivePartitioner(partitionCols, {
+      checkValue: (column, value) => this.checkPartitionValue(column, value),
+    });
+    const excluded = settings.keepPartitionColumns ? [] : partitionCols;
+    this.fields = schemaFields.filter((f) => !excluded.includes(f.name));
+    if (this.fields.length === 0) {
+      throw new EtlError(
+        `${target.path}: the schema has no column besides the partition columns (set keepPartitionColumns)`,
+        'E_CONFIG',
+      );
+    }
+    this.names = this.fields.map((f) => f.name);
+    // The schema's dictionary hint forces dictionary pages; other columns let hyparquet-writer choose.
+    this.encodings = this.fields.map((f) => (f.dictionary ? 'RLE_DICTIONARY' : undefined));
+    this.singleFile = partitionCols.length === 0 && target.path.endsWith('.parquet');
+    this.maxRowsPerFile = this.singleFile ? Number.POSITIVE_INFINITY : settings.maxRowsPerFile;
+    const inputId = target.inputId ? sanitizeInputId(target.inputId) : '';
+    this.fileId = inputId || settings.randomId();
+    this.fileSettings = {
+      schema: parquetSchemaFor(target.schema, excluded),
+      codec: codecSetup(settings.compression, settings.compressionLevel),
+      kvMetadata: this.keyValueMetadata(target.inputId || this.fileId),
+      createdBy: settings.createdBy,
+    };
+  }
+
+  async write(batch: readonly Row[]): Promise<void> {
+    this.enter('write');
+    let processed = 0;
+    try {
+      this.ready ??= prepareCompression(this.settings.compression);
+      await this.ready;
+      const names = this.names;
+      const width = names.length;
+      rows: for (let r = 0; r < batch.length; r++) {
+        const row = batch[r]!;
+        processed++;
+        let partition: HivePartition;
+        try {
+          partition = this.partitioner.partitionOf(row);
+        } catch (error) {
+          if (!(error instanceof SchemaError)) throw error;
+          this.reject(row, processed, error);
+          continue;
+        }
+        const state = this.states[partition.id] ?? this.openPartition(partition);
+        const columns = state.columns;
+        const index = state.buffered;
+        for (let c = 0; c < width; c++) {
+          const value = row[names[c]!];
+          // A rejected row is not counted in `buffered`, so its stored values are overwritten.
+          if (!columns[c]!.set(index, value)) {
+            this.reject(row, processed, this.valueError(r, names[c]!, value, columns[c]!.problem(value)));
+            continue rows;
+          }
+        }
+        if (++state.buffered === state.capacity) await this.flushGroup(state);
+      }
+    } catch (error) {
+      if (!(error instanceof SchemaError)) this.fail(error);
+      throw error;
+    } finally {
+      this.received += processed;
+      this.settings.stats.recordsIn += processed;
+      this.busy = false;
+    }
+  }
+
+  async close(): Promise<WriteResult> {
+    this.enter('close');
+    try {
+      this.ready ??= prepareCompression(this.settings.compression);
+      await this.ready;
+      for (const state of this.states) {
+        if (!state) continue;
+        if (state.buffered > 0) await this.flushGroup(state);
+        if (state.file) await this.finishFile(state);
+      }
+      // A single-file target always gets its file, so a reader finds the schema even with no rows.
+      if (this.singleFile && this.files.length === 0) await this.writeEmptyFile();
+      if (!this.target.deferPublish) await this.publishAll();
+      this.status = 'closed';
+      return this.result();
+    } catch (error) {
+      this.fail(error);
+      throw error;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  async abort(): Promise<void> {
+    if (this.status === 'aborted') return;
+    const published = this.status === 'closed' && !this.target.deferPublish;
+    this.status = 'aborted';
+    if (published) {
+      this.settings.logger.debug(
+        'parquet session aborted after its files were published; nothing to discard',
+        {
+          path: this.target.path,
+        },
+      );
+      return;
+    }
+    let discarded = 0;
+    for (const { file } of this.files) {
+      if (file.published) continue;
+      await file.discard();
+      discarded++;
+    }
+    await this.directories.removeEmpty();
+    this.settings.logger.debug('parquet session aborted', { path: this.target.path, discarded });
+  }
+
+  private enter(what: string): void {
+    if (this.status === 'failed') {
+      throw new EtlError(
+        `${this.target.path}: cannot ${what}: an earlier write failed; abort the session`,
+        'E_WRITE',
+        {
+          cause: this.failure,
+        },
+      );
+    }
+    if (this.status !== 'open')
+      throw new EtlError(`${this.target.path}: cannot ${what}: session is ${this.status}`, 'E_WRITE');
+    if (this.busy) {
+      throw new EtlError(
+        `${this.target.path}: cannot ${what} while another write or close is running`,
+        'E_WRITE',
+      );
+    }
+    this.busy = true;
+  }
+
+  private fail(error: unknown): void {
+    this.status = 'failed';
+    this.failure = error;
+  }
+
+  /** Counts a row that does not fit, then quarantines it or (without a sink) throws `error`. */
+  private reject(row: Row, numberInBatch: number, error: SchemaError): void {
+    const stats = this.settings.stats;
+    stats.errors++;
+    const sink = this.settings.quarantine;
+    if (!sink) throw error;
+    stats.count('quarantined');
+    sink.put({
+      file: this.target.path,
+      line: this.received + numberInBatch,
+      reason: error.message,
+      raw: previewValue(row, 1000),
+      stage: 'parquet-writer',
+    });
+  }
+
+  private checkPartitionValue(column: string, value: unknown): void {
+    if (
+      value !== null &&
+      (typeof value === 'object' || typeof value === 'function' || typeof value === 'symbol')
+    ) {
+      throw this.valueError(-1, column, value, `partition column ${column} must hold a scalar value`);
+    }
+    const field = this.target.schema.fields.find((f) => f.name === column);
+    const problem = field ? checkValue(field, value) : undefined;
+    if (problem) throw this.valueError(-1, column, value, problem);
+  }
+
+  private valueError(row: number, column: string, value: unknown, problem: string): SchemaError {
+    const where = row >= 0 ? ` row ${row} of the batch,` : '';
+    return new SchemaError(
+      `${this.target.path}:${where} column ${column}: ${problem} (value ${previewValue(value)})`,
+    );
+  }
+
+  private openPartition(partition: HivePartition): PartitionState {
+    const { rowGroupSize } = this.settings;
+    const state: PartitionState = {
+      partition,
+      dir: partition.dir ? path.join(this.target.path, partition.dir) : this.target.path,
+      columns: this.fields.map((f) => createColumnBuffer(f, rowGroupSize)),
+      buffered: 0,
+      capacity: Math.min(rowGroupSize, this.maxRowsPerFile),
+      file: undefined,
+      nextFileIndex: 0,
+    };
+    this.states[partition.id] = state;
+    this.settings.stats.count('partitions');
+    if (partition.truncated) {
+      this.settings.logger.warn('partition value too long for a directory name: shortened with a hash', {
+        path: this.target.path,
+        dir: partition.dir,
+      });
+    }
+    return state;
+  }
+
+  private columnData(state: PartitionState, rows: number): ColumnSource[] {
+    return state.columns.map((column, i) => {
+      const encoding = this.encodings[i];
+      const data = column.values(rows);
+      return encoding ? { name: this.names[i]!, data, encoding } : { name: this.names[i]!, data };
+    });
+  }
+
+  private async flushGroup(state: PartitionState): Promise<void> {
+    const rows = state.buffered;
+    state.file ??= await this.openFile(state);
+    await state.file.writeRowGroup(this.columnData(state, rows), rows);
+    this.settings.stats.count('row_groups');
+    state.buffered = 0;
+    if (state.file.rows >= this.maxRowsPerFile) await this.finishFile(state);
+    state.capacity = Math.min(this.settings.rowGroupSize, this.maxRowsPerFile - (state.file?.rows ?? 0));
+  }
+
+  private finalPath(state: PartitionState): string {
+    if (this.singleFile) return this.target.path;
+    return path.join(state.dir, partFileName(this.fileId, state.nextFileIndex));
+  }
+
+  private async openFile(state: PartitionState): Promise<PartFile> {
+    const finalPath = this.finalPath(state);
+    await this.directories.ensure(path.dirname(finalPath));
+    const file = await PartFile.create(finalPath, this.fileSettings);
+    state.nextFileIndex++;
+    this.files.push({ file, state });
+    return file;
+  }
+
+  private async finishFile(state: PartitionState): Promise<void> {
+    const file = state.file;
+    if (!file) return;
+    state.file = undefined;
+    await file.finish();
+    const stats = this.settings.stats;
+    stats.count('files');
+    stats.recordsOut += file.rows;
+    stats.bytesOut += file.bytes;
+    this.settings.logger.debug('parquet file finished', {
+      path: file.finalPath,
+      rows: file.rows,
+      rowGroups: file.rowGroups,
+      bytes: file.bytes,
+    });
+  }
+
+  private async writeEmptyFile(): Promise<void> {
+    const state = this.openPartition(this.partitioner.partitionOf({}));
+    state.file = await this.openFile(state);
+    await this.finishFile(state);
+  }
+
+  private async publishAll(): Promise<void> {
+    const filesPerDir = new Map<string, number>();
+    for (const { file, state } of this.files) {
+      await file.publish();
+      filesPerDir.set(state.dir, (filesPerDir.get(state.dir) ?? 0) + 1);
+    }
+    if (!this.singleFile) {
+      for (const [dir, count] of filesPerDir) {
+        await removeSurplusParts(dir, this.fileId, count, this.settings.logger);
+      }
+    }
+  }
+
+  private result(): WriteResult {
+    const files: WrittenFile[] = this.files.map(({ file, state }) => ({
+      path: file.finalPath,
+      ...(this.target.deferPublish ? { tempPath: file.tempPath } : {}),
+      rows: file.rows,
+      bytes: file.bytes,
+      partition: state.partition.values,
+    }));
+    let rows = 0;
+    let bytes = 0;
+    for (const f of files) {
+      rows += f.rows;
+      bytes += f.bytes;
+    }
+    return { files, rows, bytes };
+  }
+
+  private keyValueMetadata(input: string): KeyValue[] {
+    const entries = new Map<string, string>();
+    entries.set('etl.schema_version', '1');
+    for (const [key, value] of Object.entries(this.target.metadata ?? {})) entries.set(key, String(value));
+    entries.set('etl.writer', WRITER_ID);
+    entries.set('etl.input', input);
+    return [...entries].map(([key, value]) => ({ key, value }));
+  }
+}
