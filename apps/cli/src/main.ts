@@ -60,7 +60,11 @@ function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[]
 }
 
 /** Runs the CLI; resolves to the exit code. */
-export async function main(argv: string[], io: CliIO = { stdout: process.stdout, stderr: process.stderr }, signal = new AbortController().signal): Promise<number> {
+export async function main(
+  argv: string[],
+  io: CliIO = { stdout: process.stdout, stderr: process.stderr },
+  signal: AbortSignal = new AbortController().signal,
+): Promise<number> {
   const [command, ...rest] = argv;
   try {
     switch (command) {

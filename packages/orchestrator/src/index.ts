@@ -13,3 +13,4 @@ export { CheckpointStore } from './checkpoint-store.js';
 export { QuarantineCollector } from './quarantine-file.js';
 export { claimSegment, releaseSegment } from './segment-claim.js';
 export { isSegmentFile, segmentDate, segmentId } from './segment-id.js';
+export { SegmentStatePass, type StatePassResult } from './segment-state-pass.js';

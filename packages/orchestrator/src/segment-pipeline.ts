@@ -230,7 +230,7 @@ export class CoinbaseSegmentPipeline {
       stages.push(new Level2Processor({ ...c.level2.processorOptions, annotateTrades: inferAggressor, logger: this.logger }));
     }
     stages.push(new TradesProcessor({ ...tradesOptions, logger: this.logger }));
-    stages.push(new TickerProcessor({ ...c.ticker.processorOptions, logger: this.logger }));
+    stages.push(new TickerProcessor({ ...c.ticker.processorOptions }));
     const stateful = new ProcessorChain<Row, Row>(stages, 'coinbase-processors');
     const chain = new ProcessorChain<unknown, Row>([parser as Processor<never, unknown>, stateful], 'coinbase-segment');
     return { chain, stateful };
