@@ -1,6 +1,12 @@
 #!/usr/bin/env node
 import { main } from './main.js';
 
+// `etl query ... | head` closes stdout early: that is not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw error;
+});
+
 // The first SIGINT/SIGTERM lets the current segment finish (or roll back) cleanly; a second one exits.
 const controller = new AbortController();
 let interrupts = 0;

@@ -1,1 +1,5 @@
-export {};
+export type { ParquetReaderOptions } from './parquet-reader.js';
+export { ParquetReader } from './parquet-reader.js';
+export type { PartitionPredicate, PartitionRange, PartitionValue } from './partition-filter.js';
+export type { PartitionType } from './partition-values.js';
+export type { MissingColumns } from './row-layout.js';

@@ -28,16 +28,18 @@ export async function queryCommand(sql: string | undefined, flags: QueryFlags, i
     throw new UsageError(`query failed: ${(error as Error).message.split('\n')[0]} (${hint})`);
   }
   const columns = reader.columnNames();
-  const rows = reader.getRowsJS() as unknown[][];
   if (flags.json) {
-    const objects = rows.map((r) => Object.fromEntries(columns.map((c, i) => [c, r[i]])));
-    io.stdout.write(`${toJson(objects)}\n`);
-  } else if (flags.csv) {
+    // DuckDB's JSON conversion keeps every digit of big integers and nanosecond timestamps.
+    io.stdout.write(`${toJson(reader.getRowObjectsJson())}\n`);
+    return 0;
+  }
+  // DuckDB values (timestamps, dates, decimals) print in SQL form with String().
+  const rows = (reader.getRows() as unknown[][]).map((r) => r.map((v) => (v !== null && typeof v === 'object' ? String(v) : v)));
+  if (flags.csv) {
     io.stdout.write(`${columns.map(csvCell).join(',')}\n`);
     for (const r of rows) io.stdout.write(`${r.map(csvCell).join(',')}\n`);
   } else {
-    const shown = rows.map((r) => r.map((v) => (v instanceof Date ? v.toISOString() : typeof v === 'object' && v !== null ? toJson(v) : v)));
-    io.stdout.write(`${renderTable(columns, shown)}\n(${formatCount(rows.length)} row${rows.length === 1 ? '' : 's'})\n`);
+    io.stdout.write(`${renderTable(columns, rows)}\n(${formatCount(rows.length)} row${rows.length === 1 ? '' : 's'})\n`);
   }
   return 0;
 }

@@ -1,0 +1,134 @@
+/**
+ * One open Parquet file: its footer, and its row groups decoded one at a time into column arrays.
+ */
+import { EtlError, errorMessage } from '@etl/core';
+import { type FileMetaData, type ParquetParsers, parquetMetadataAsync, parquetRead } from 'hyparquet';
+import { compressors } from 'hyparquet-compressors';
+import { type FileColumn, fileColumnsOf } from './column-types.js';
+import { FileAsyncBuffer } from './file-async-buffer.js';
+
+/** Decoded values of one row group, one array per requested column (index = row in the group). */
+export type ColumnArrays = Map<string, ArrayLike<unknown>>;
+
+export class ParquetFile {
+  readonly columns: readonly FileColumn[];
+  /** Rows of each row group. */
+  readonly rowGroupRows: readonly number[];
+  private readonly rowGroupStarts: readonly number[];
+
+  private constructor(
+    private readonly buffer: FileAsyncBuffer,
+    private readonly metadata: FileMetaData,
+    private readonly parsers: Partial<ParquetParsers>,
+  ) {
+    this.columns = fileColumnsOf(metadata);
+    this.rowGroupRows = metadata.row_groups.map((g) => Number(g.num_rows));
+    let start = 0;
+    this.rowGroupStarts = this.rowGroupRows.map((rows) => {
+      const at = start;
+      start += rows;
+      return at;
+    });
+  }
+
+  get path(): string {
+    return this.buffer.path;
+  }
+
+  get byteLength(): number {
+    return this.buffer.byteLength;
+  }
+
+  get bytesRead(): number {
+    return this.buffer.bytesRead;
+  }
+
+  /** Opens a file and reads its footer; throws an `E_PARQUET` error naming the file if it is not Parquet. */
+  static async open(path: string, parsers: Partial<ParquetParsers>): Promise<ParquetFile> {
+    const buffer = await FileAsyncBuffer.open(path);
+    try {
+      const metadata = await parquetMetadataAsync(buffer, { parsers, geoparquet: false });
+      return new ParquetFile(buffer, metadata, parsers);
+    } catch (error) {
+      await buffer.close();
+      throw new EtlError(`${path}: not a readable Parquet file: ${errorMessage(error)}`, 'E_PARQUET', {
+        cause: error,
+      });
+    }
+  }
+
+  /** First row (0-based, in the file) of a row group. */
+  rowGroupStart(index: number): number {
+    return this.rowGroupStarts[index] ?? 0;
+  }
+
+  /**
+   * Decodes the named columns of one row group. Only that group's column chunks are read, so
+   * memory is bounded by the largest row group, not the file.
+   */
+  async readRowGroup(index: number, columns: readonly string[]): Promise<ColumnArrays> {
+    const out = new Map<string, ArrayLike<unknown>>();
+    const rows = this.rowGroupRows[index] ?? 0;
+    if (columns.length === 0 || rows === 0) return out;
+    const rowStart = this.rowGroupStart(index);
+    const pieces = new Map<string, { start: number; data: ArrayLike<unknown> }[]>();
+    try {
+      await parquetRead({
+        file: this.buffer,
+        metadata: this.metadata,
+        columns: [...columns],
+        rowStart,
+        rowEnd: rowStart + rows,
+        compressors,
+        parsers: this.parsers,
+        geoparquet: false,
+        onChunk(chunk) {
+          let list = pieces.get(chunk.columnName);
+          if (!list) pieces.set(chunk.columnName, (list = []));
+          list.push({ start: chunk.rowStart - rowStart, data: chunk.columnData });
+        },
+      });
+    } catch (error) {
+      throw new EtlError(
+        `${this.path}: row group ${index} (rows ${rowStart + 1}-${rowStart + rows}): ${errorMessage(error)}`,
+        'E_PARQUET',
+        { cause: error },
+      );
+    }
+    for (const name of columns) {
+      const list = pieces.get(name) ?? [];
+      out.set(name, joinPieces(list, rows, this.path, name));
+    }
+    return out;
+  }
+
+  close(): Promise<void> {
+    return this.buffer.close();
+  }
+}
+
+/** One array for the whole group; a column usually arrives in one piece, so copying is rare. */
+function joinPieces(
+  list: readonly { start: number; data: ArrayLike<unknown> }[],
+  rows: number,
+  path: string,
+  name: string,
+): ArrayLike<unknown> {
+  const only = list[0];
+  if (list.length === 1 && only && only.start === 0 && only.data.length === rows) return only.data;
+  const joined = new Array<unknown>(rows);
+  let filled = 0;
+  for (const { start, data } of list) {
+    for (let i = 0; i < data.length; i++) {
+      const at = start + i;
+      if (at >= 0 && at < rows) {
+        joined[at] = data[i];
+        filled++;
+      }
+    }
+  }
+  if (filled !== rows) {
+    throw new EtlError(`${path}: column ${name} decoded ${filled} of ${rows} rows`, 'E_PARQUET');
+  }
+  return joined;
+}

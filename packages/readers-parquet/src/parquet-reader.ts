@@ -1,0 +1,238 @@
+/**
+ * Streaming reader of Parquet files and Hive-partitioned Parquet datasets.
+ */
+import {
+  ConfigError,
+  defineSchema,
+  EtlError,
+  errorMessage,
+  type Logger,
+  type QuarantineSink,
+  type Reader,
+  type Row,
+  type Schema,
+  type Stats,
+  StatsCollector,
+  silentLogger,
+} from '@etl/core';
+import type { ParquetParsers } from 'hyparquet';
+import { createParsers } from './column-types.js';
+import { listDatasetFiles } from './dataset-files.js';
+import { type DatasetPlan, type PlannedFile, planDataset } from './dataset-plan.js';
+import { mergeLayouts } from './dataset-schema.js';
+import { ParquetFile } from './parquet-file.js';
+import { type PartitionPredicate, validatePartitionFilter } from './partition-filter.js';
+import { PARTITION_TYPES, type PartitionType } from './partition-values.js';
+import {
+  appendRows,
+  layoutColumns,
+  type MissingColumns,
+  type RowLayout,
+  rowLayout,
+  widenColumns,
+} from './row-layout.js';
+
+export interface ParquetReaderOptions {
+  /** Projection: only these columns are decoded, in this order. Partition columns only if named. */
+  readonly columns?: readonly string[];
+  /** Partition pruning: column → value, list of values (IN) or range `{ gte, lte, gt, lt, eq }`. */
+  readonly filter?: Readonly<Record<string, PartitionPredicate>>;
+  /** How to restore partition columns; unnamed ones are inferred (dates, canonical integers, else strings). */
+  readonly partitionTypes?: Readonly<Record<string, PartitionType>>;
+  /** Rows per yielded batch (default 8192); only the last batch of a read may be shorter. */
+  readonly batchSize?: number;
+  /** Discover `key=value` partition columns in paths (default true). */
+  readonly hive?: boolean;
+  /** A projected column missing from a file: `'error'` (default) or read it as `'null'`. */
+  readonly missingColumns?: MissingColumns;
+  /**
+   * Where unreadable files and row groups go. Without one, the first unreadable file stops the read
+   * with an error naming it; with one, it is set aside and the rest is read.
+   */
+  readonly quarantine?: QuarantineSink;
+  readonly logger?: Logger;
+}
+
+const DEFAULT_BATCH_SIZE = 8192;
+const STAGE = 'parquet-reader';
+
+function validateOptions(options: ParquetReaderOptions): void {
+  const { batchSize, columns, partitionTypes, filter, missingColumns } = options;
+  if (batchSize !== undefined && !(Number.isInteger(batchSize) && batchSize > 0)) {
+    throw new ConfigError('batchSize', `expected a positive integer, got ${String(batchSize)}`);
+  }
+  if (columns) {
+    const seen = new Set<string>();
+    for (const c of columns) {
+      if (typeof c !== 'string' || c === '')
+        throw new ConfigError('columns', 'column names must be non-empty strings');
+      if (seen.has(c)) throw new ConfigError('columns', `column ${c} is named twice`);
+      seen.add(c);
+    }
+  }
+  for (const [key, type] of Object.entries(partitionTypes ?? {})) {
+    if (!PARTITION_TYPES.includes(type)) {
+      throw new ConfigError(
+        `partitionTypes.${key}`,
+        `expected one of ${PARTITION_TYPES.join(', ')}, got ${String(type)}`,
+      );
+    }
+  }
+  if (filter) {
+    if (options.hive === false) throw new ConfigError('filter', 'partition filters need hive: true');
+    validatePartitionFilter(filter);
+  }
+  if (missingColumns !== undefined && missingColumns !== 'error' && missingColumns !== 'null') {
+    throw new ConfigError('missingColumns', `expected 'error' or 'null', got ${String(missingColumns)}`);
+  }
+}
+
+/**
+ * Reads a Parquet file, a Hive-partitioned dataset directory or a glob, in sorted path order, one
+ * row group at a time, as batches of rows that follow the core value conventions.
+ */
+export class ParquetReader implements Reader<Row> {
+  private readonly options: ParquetReaderOptions;
+  private readonly batchSize: number;
+  private readonly logger: Logger;
+  private readonly parsers: Partial<ParquetParsers> = createParsers();
+  private readonly collector = new StatsCollector(STAGE);
+
+  constructor(options: ParquetReaderOptions = {}) {
+    validateOptions(options);
+    this.options = options;
+    this.batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+    this.logger = options.logger ?? silentLogger;
+  }
+
+  /** The files a `read(input)` would open, after partition pruning, in read order. */
+  async files(input: string): Promise<string[]> {
+    const plan = await this.plan(input);
+    return plan.files.map((f) => f.path);
+  }
+
+  /**
+   * The core schema of what `read(input)` yields: the union of the selected files' columns (their
+   * footers are read, not their data) plus partition columns, or the projection in its order.
+   */
+  async schema(input: string): Promise<Schema> {
+    const plan = await this.plan(input);
+    const layouts: { path: string; layout: RowLayout }[] = [];
+    for (const planned of plan.files) {
+      const file = await ParquetFile.open(planned.path, this.parsers);
+      try {
+        layouts.push({ path: planned.path, layout: this.layoutOf(planned, file, plan) });
+      } finally {
+        await file.close();
+      }
+    }
+    return layouts.length ? mergeLayouts(layouts) : defineSchema([]);
+  }
+
+  async *read(input: string): AsyncGenerator<Row[]> {
+    const plan = await this.plan(input);
+    this.collector.count('files_pruned', plan.pruned);
+    this.logger.debug('parquet read planned', { input, files: plan.files.length, pruned: plan.pruned });
+    let batch: Row[] = [];
+    for (const planned of plan.files) {
+      const file = await this.open(planned.path);
+      if (!file) continue;
+      try {
+        const layout = this.layoutOf(planned, file, plan);
+        let columns: (ArrayLike<unknown> | undefined)[] | undefined;
+        for (let g = 0; g < file.rowGroupRows.length; g++) {
+          // Drop the previous row group before decoding the next, so at most one is in memory.
+          columns = undefined;
+          columns = await this.decode(file, g, layout);
+          if (!columns) continue;
+          const rows = file.rowGroupRows[g]!;
+          this.collector.recordsIn += rows;
+          for (let at = 0; at < rows; ) {
+            const take = Math.min(rows - at, this.batchSize - batch.length);
+            appendRows(batch, layout, columns, at, at + take);
+            at += take;
+            if (batch.length === this.batchSize) {
+              this.collector.recordsOut += batch.length;
+              yield batch;
+              batch = [];
+            }
+          }
+        }
+      } finally {
+        this.collector.count('bytes_read', file.bytesRead);
+        await file.close();
+      }
+    }
+    if (batch.length > 0) {
+      this.collector.recordsOut += batch.length;
+      yield batch;
+    }
+  }
+
+  /** Cumulative over every `read`. Counters: `files`, `row_groups`, `files_pruned`, `bytes_read`. */
+  stats(): Stats {
+    return this.collector.snapshot();
+  }
+
+  private async plan(input: string): Promise<DatasetPlan> {
+    const found = await listDatasetFiles(input, this.options.hive ?? true);
+    return planDataset(found, {
+      partitionTypes: this.options.partitionTypes ?? {},
+      ...(this.options.filter ? { filter: this.options.filter } : {}),
+      logger: this.logger,
+    });
+  }
+
+  private layoutOf(planned: PlannedFile, file: ParquetFile, plan: DatasetPlan): RowLayout {
+    return rowLayout({
+      file: planned,
+      fileColumns: file.columns,
+      partitionColumns: plan.partitionColumns,
+      ...(this.options.columns ? { projection: this.options.columns } : {}),
+      missingColumns: this.options.missingColumns ?? 'error',
+    });
+  }
+
+  private async open(path: string): Promise<ParquetFile | undefined> {
+    try {
+      const file = await ParquetFile.open(path, this.parsers);
+      this.collector.count('files');
+      this.collector.bytesIn += file.byteLength;
+      return file;
+    } catch (error) {
+      this.setAside(path, 0, error);
+      return undefined;
+    }
+  }
+
+  /** The row group's arrays in layout order, or undefined when it was set aside. */
+  private async decode(
+    file: ParquetFile,
+    group: number,
+    layout: RowLayout,
+  ): Promise<(ArrayLike<unknown> | undefined)[] | undefined> {
+    try {
+      const arrays = await file.readRowGroup(group, layout.decode);
+      widenColumns(arrays, layout.widen);
+      this.collector.count('row_groups');
+      return layoutColumns(layout, arrays);
+    } catch (error) {
+      this.setAside(file.path, file.rowGroupStart(group) + 1, error);
+      return undefined;
+    }
+  }
+
+  /** Quarantines an unreadable file (line 0) or row group (line = its first row), or rethrows. */
+  private setAside(file: string, line: number, error: unknown): void {
+    const sink = this.options.quarantine;
+    const wrapped =
+      error instanceof EtlError
+        ? error
+        : new EtlError(`${file}: ${errorMessage(error)}`, 'E_PARQUET', { cause: error });
+    if (!sink) throw wrapped;
+    this.collector.errors++;
+    this.collector.count(line === 0 ? 'files_failed' : 'row_groups_failed');
+    this.logger.warn('unreadable parquet data set aside', { file, line, reason: wrapped.message });
+    sink.put({ file, line, reason: wrapped.message, raw: '', stage: STAGE });
+  }
+}
