@@ -1,0 +1,144 @@
+/**
+ * `pnpm bench`: the end-to-end benchmark suite. For each generated segment size it measures, in
+ * one run on this machine: our `etl run` (full pipeline with book and features, and level2 flatten
+ * only), `JSON.parse` alone, and DuckDB doing the same level2 flatten to partitioned Parquet.
+ * Throughput is MiB/s of input; ratios are ours / DuckDB measured back to back, since machines are
+ * noisy. Results go to tooling/bench/results/ as JSON and a markdown table.
+ *
+ * Options: --sizes 100,1024 (MiB), --component (also run the per-package benches).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, linkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { generateSegment } from './generate-segment.js';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const WORK = path.join(tmpdir(), 'etl-bench');
+const RESULTS = path.join(ROOT, 'tooling', 'bench', 'results');
+const CLI = path.join(ROOT, 'apps', 'cli', 'dist', 'bin.js');
+const RSS = path.join(ROOT, 'tooling', 'bench', 'report-rss.mjs');
+
+interface Measurement {
+  name: string;
+  seconds: number;
+  mibPerS: number;
+  peakRssMb: number;
+  outputMib?: number;
+  rows?: number;
+}
+
+function dirSize(dir: string, ext = '.parquet'): number {
+  let total = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (e.isFile() && e.name.endsWith(ext)) total += statSync(path.join(e.parentPath, e.name)).size;
+  }
+  return total;
+}
+
+function measure(name: string, inputBytes: number, args: string[], env: Record<string, string> = {}): Measurement & { stdout: string } {
+  const rssFile = path.join(WORK, `rss-${process.pid}.json`);
+  rmSync(rssFile, { force: true });
+  const started = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, ['--import', RSS, ...args], {
+    env: { ...process.env, ...env, BENCH_RSS_FILE: rssFile },
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (r.status !== 0) throw new Error(`${name} failed (${r.status}): ${r.stderr.slice(-2000)}`);
+  const rss = JSON.parse(readFileSync(rssFile, 'utf8')) as { maxRssBytes: number };
+  return { name, seconds, mibPerS: inputBytes / 2 ** 20 / seconds, peakRssMb: rss.maxRssBytes / 1e6, stdout: r.stdout };
+}
+
+function etlRun(name: string, segment: string, inputBytes: number, config: object): Measurement {
+  const dir = path.join(WORK, `run-${name}`);
+  rmSync(dir, { recursive: true, force: true });
+  const ready = path.join(dir, 'raw', 'ready', 'coinbase');
+  mkdirSync(ready, { recursive: true });
+  linkSync(segment, path.join(ready, path.basename(segment)));
+  const configFile = path.join(dir, 'config.json');
+  writeFileSync(configFile, JSON.stringify(config));
+  const out = path.join(dir, 'processed');
+  const m = measure(name, inputBytes, [CLI, 'run', '--input', ready, '--output', out, '--config', configFile, '--json', '--keep-input']);
+  const summary = JSON.parse(m.stdout) as { datasets: Record<string, { rows: number }>; segments: { failed: number } };
+  if (summary.segments.failed) throw new Error(`${name}: the segment failed`);
+  const level2 = path.join(out, 'coinbase', 'level2');
+  return { ...m, rows: summary.datasets.level2?.rows ?? 0, outputMib: dirSize(level2) / 2 ** 20 };
+}
+
+async function benchSize(mib: number): Promise<Measurement[]> {
+  const segment = path.join(WORK, `segment_20260809T23_${String(mib).padStart(5, '0')}.ndjson`);
+  const { bytes } = await generateSegment(segment, { bytes: mib * 2 ** 20, seed: 7 });
+  const size = statSync(segment).size;
+  process.stderr.write(`segment ${mib} MiB: ${segment} (${bytes} bytes)\n`);
+  const results: Measurement[] = [];
+  const m1 = measure('JSON.parse only', size, [path.join(ROOT, 'tooling/bench/json-parse-baseline.mjs'), segment]);
+  results.push(m1);
+  const duckOut = path.join(WORK, 'duckdb-out');
+  for (const threads of ['2', '1']) {
+    rmSync(duckOut, { recursive: true, force: true });
+    const m = measure(`DuckDB flatten level2 (${threads} threads, zstd)`, size, [path.join(ROOT, 'tooling/bench/duckdb-flatten.mjs'), segment, duckOut, threads, 'zstd']);
+    results.push({ ...m, rows: (JSON.parse(m.stdout) as { rows: number }).rows, outputMib: dirSize(duckOut) / 2 ** 20 });
+  }
+  const flatOnly = { etl: { channels: { level2: { processor_options: { reconstruct_lob: false, compute_features: false } }, market_trades: { enabled: false }, ticker: { enabled: false }, candles: { enabled: false } } } };
+  results.push(etlRun('etl run: level2 flatten only', segment, size, flatOnly));
+  results.push(etlRun('etl run: full pipeline (book + features, all channels)', segment, size, {}));
+  for (const r of results) {
+    process.stderr.write(`  ${r.name.padEnd(58)} ${r.mibPerS.toFixed(1).padStart(7)} MiB/s  ${r.peakRssMb.toFixed(0).padStart(5)} MB RSS${r.outputMib !== undefined ? `  out ${r.outputMib.toFixed(1)} MiB` : ''}\n`);
+  }
+  return results;
+}
+
+function table(size: number, results: Measurement[]): string {
+  const duck = results.find((r) => r.name.startsWith('DuckDB') && r.name.includes('2 threads'));
+  const lines = [
+    `### ${size} MiB segment`,
+    '',
+    '| pipeline | MiB/s | × DuckDB (2 threads) | peak RSS (MB) | level2 rows | level2 output (MiB) |',
+    '|---|---:|---:|---:|---:|---:|',
+  ];
+  for (const r of results) {
+    lines.push(
+      `| ${r.name} | ${r.mibPerS.toFixed(1)} | ${duck ? (r.mibPerS / duck.mibPerS).toFixed(2) : '–'} | ${r.peakRssMb.toFixed(0)} | ${r.rows ?? '–'} | ${r.outputMib?.toFixed(1) ?? '–'} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const sizesArg = args[args.indexOf('--sizes') + 1];
+  const sizes = args.includes('--sizes') && sizesArg ? sizesArg.split(',').map(Number) : [100, 1024];
+  mkdirSync(WORK, { recursive: true });
+  mkdirSync(RESULTS, { recursive: true });
+  const all: Record<string, Measurement[]> = {};
+  const md: string[] = [`# Benchmark results`, '', `${new Date().toISOString()}, Node ${process.version}, ${process.platform}/${process.arch}`, ''];
+  for (const size of sizes) {
+    const results = await benchSize(size);
+    all[`${size}MiB`] = results;
+    md.push(table(size, results), '');
+  }
+  if (args.includes('--component')) {
+    const component: Record<string, unknown> = {};
+    for (const [name, mod, fn] of [
+      ['ndjson-reader', './ndjson-reader.js', 'runNdjsonReaderBench'],
+      ['parquet-writer', './parquet-writer.js', 'runParquetWriterBench'],
+      ['order-book', './order-book.js', 'runOrderBookBench'],
+    ] as const) {
+      try {
+        const m = (await import(mod)) as Record<string, () => Promise<unknown>>;
+        component[name] = await m[fn]!();
+      } catch (error) {
+        component[name] = { error: (error as Error).message };
+      }
+    }
+    md.push('## Components', '', '```json', JSON.stringify(component, null, 2), '```', '');
+    (all as Record<string, unknown>).components = component;
+  }
+  writeFileSync(path.join(RESULTS, 'latest.json'), `${JSON.stringify(all, null, 2)}\n`);
+  writeFileSync(path.join(RESULTS, 'latest.md'), `${md.join('\n')}\n`);
+  process.stdout.write(`${md.join('\n')}\n`);
+}
+
+await main();
