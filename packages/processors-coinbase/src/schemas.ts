@@ -7,7 +7,9 @@ import { col, defineSchema, type Schema } from '@etl/core';
 const common = [
   col.string('event_type', { dictionary: true, description: "'snapshot' or 'update', as sent" }),
   col.timestamp('server_timestamp', 'ns', { description: "the message's exchange timestamp (UTC)" }),
-  col.timestamp('capture_timestamp', 'ns', { description: 'when the collector received the frame (UTC); null for bare frames' }),
+  col.timestamp('capture_timestamp', 'ns', {
+    description: 'when the collector received the frame (UTC); null for bare frames',
+  }),
   col.int64('sequence_num', { description: 'per-connection counter shared by all channels' }),
   col.string('client_id', { dictionary: true }),
   col.string('channel', { dictionary: true, description: 'channel name as sent' }),
@@ -15,7 +17,11 @@ const common = [
 
 const partitions = [
   col.date('date', { nullable: false, description: 'UTC date of the exchange time (partition key)' }),
-  col.string('hour', { nullable: false, dictionary: true, description: "UTC hour '00'–'23' (partition key)" }),
+  col.string('hour', {
+    nullable: false,
+    dictionary: true,
+    description: "UTC hour '00'–'23' (partition key)",
+  }),
 ];
 
 export const level2Schema: Schema = defineSchema([
@@ -25,7 +31,10 @@ export const level2Schema: Schema = defineSchema([
   col.string('side', { nullable: false, dictionary: true, description: "'bid' or 'offer', as sent" }),
   col.string('side_normalized', { nullable: false, dictionary: true, description: "'bid' or 'ask'" }),
   col.double('price_level', { nullable: false }),
-  col.double('new_quantity', { nullable: false, description: 'new absolute size at the level; 0 deletes it' }),
+  col.double('new_quantity', {
+    nullable: false,
+    description: 'new absolute size at the level; 0 deletes it',
+  }),
   col.timestamp('event_time', 'ns'),
   ...common.slice(1),
   ...partitions,

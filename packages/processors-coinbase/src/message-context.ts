@@ -1,0 +1,75 @@
+/**
+ * Per-message values shared by every row of one message, plus the reasons why parts of it were
+ * rejected. One instance lives as long as its parser and is reset for each message, so the
+ * per-message work (timestamp parse, bigint of the sequence number) is done once per message.
+ */
+import { TimestampCache } from './timestamp-cache.js';
+
+/** At most this many reasons are kept per message; the rest are only counted. */
+const MAX_REASONS = 10;
+
+export class MessageContext {
+  file = '';
+  line = 0;
+  /** Channel name as sent. */
+  channel = '';
+  /** The message's timestamp (ns), with its partition keys. */
+  readonly server = new TimestampCache();
+  captureTimestamp: bigint | null = null;
+  sequenceNum: bigint | null = null;
+  clientId: string | null = null;
+  /** Per-field caches: rows of one message (and consecutive messages) repeat these strings. */
+  readonly eventTime = new TimestampCache();
+  readonly tradeTime = new TimestampCache();
+  readonly candleStart = new TimestampCache();
+  /** Reasons for the rejected parts of the current message. */
+  readonly reasons: string[] = [];
+  /** Rejected parts beyond {@link MAX_REASONS}. */
+  moreReasons = 0;
+  /** Entries (level2 updates, trades, tickers, candles) dropped from the current message. */
+  droppedEntries = 0;
+
+  begin(file: string, line: number): void {
+    this.file = file;
+    this.line = line;
+    this.channel = '';
+    this.captureTimestamp = null;
+    this.sequenceNum = null;
+    this.clientId = null;
+    this.reasons.length = 0;
+    this.moreReasons = 0;
+    this.droppedEntries = 0;
+  }
+
+  /** Records why a part of the message was rejected (kept or dropped is the caller's choice). */
+  reject(reason: string): void {
+    if (this.reasons.length < MAX_REASONS) this.reasons.push(reason);
+    else this.moreReasons++;
+  }
+
+  /** Records a rejected entry that yields no row. */
+  drop(reason: string): void {
+    this.droppedEntries++;
+    this.reject(reason);
+  }
+
+  /** All reasons as one line. */
+  describe(): string {
+    const text = this.reasons.join('; ');
+    return this.moreReasons > 0 ? `${text}; and ${this.moreReasons} more` : text;
+  }
+}
+
+/** Short, printable rendering of a bad value for a reason text. */
+export function show(value: unknown): string {
+  if (value === undefined) return 'missing';
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (value === null || typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+/** A JSON object (not null, not an array). */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
