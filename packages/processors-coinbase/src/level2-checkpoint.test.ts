@@ -153,6 +153,8 @@ describe('Level2Processor checkpoints', () => {
     const p = new Level2Processor();
     p.process(l2Message(P, 1, at(0), [['bid', 100, 1]], true));
     expect(() => p.checkpoint()).toThrow(/flush\(\) first/);
+    expect(() => p.restore(firstSegment())).toThrow(/restore\(\) while a message is held/);
+    expect(p.flush().length).toBe(1);
     expect(() => p.restore({ version: 2 })).toThrow(/level2 checkpoint: version 2 is not 1/);
     const state = firstSegment() as { books: { bids: unknown[] }[] };
     state.books[0]!.bids.push([Number.NaN, 1]);

@@ -183,6 +183,24 @@ describe('Level2Processor message handling', () => {
     expect(out.filter(isL2).at(-1)!.book_valid).toBe(false);
   });
 
+  it('a level2 row without product_id invalidates every book', () => {
+    const quarantine = new MemoryQuarantine();
+    const orphan = { ...l2Row(P, 3, at(2), 'bid', 100.5, 1), product_id: null };
+    const rows = [
+      ...snapshot(1, 0),
+      ...snapshot(2, 1, 'ETH-USD'),
+      orphan,
+      ...l2Message(P, 4, at(3), [['bid', 100.1, 1]]),
+    ];
+    const { out } = run(rows, { quarantine });
+    expect(quarantine.entries.map((e) => e.reason)).toEqual(['level2 row without a product_id']);
+    expect(out.find((r) => r.kind === 'invalid_level')).toMatchObject({
+      product_id: null,
+      sequence_from: 3n,
+    });
+    expect(out.filter(isL2).at(-1)).toMatchObject({ sequence_num: 4n, book_valid: false });
+  });
+
   it('annotates trades with the book just before them', () => {
     const rows = [
       tradeRow(P, 1, at(0), 100, 1, 'BUY'),

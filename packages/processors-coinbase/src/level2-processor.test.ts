@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { ProcessorChain, type Row, type SourceRecord } from '@etl/core';
 import { describe, expect, it } from 'vitest';
-import { copyMessages, SEGMENT, segmentMessages } from './__fixtures__/level2-session-rows.js';
+import { copyMessages, FIXTURES, SEGMENT, segmentMessages } from './__fixtures__/level2-session-rows.js';
+import { ExchangeFeedParser } from './exchange-feed-parser.js';
 import type { Level2ProcessorOptions } from './level2-options.js';
 import { Level2Processor } from './level2-processor.js';
 import { RawParser } from './raw-parser.js';
@@ -308,7 +309,7 @@ describe('Level2Processor on the real BTC-USD session', () => {
   });
 });
 
-describe('Level2Processor behind the real RawParser', () => {
+describe('Level2Processor behind the real parsers', () => {
   it('gives the same book columns and quality rows as the test converter', () => {
     const records: SourceRecord[] = readFileSync(SEGMENT, 'utf8')
       .split('\n')
@@ -328,5 +329,33 @@ describe('Level2Processor behind the real RawParser', () => {
       rows.filter((r) => r.channel === 'quality').map((r) => r.sequence_from);
     expect(kinds(out)).toEqual(kinds(expected));
     expect(lines.at(-1)!.startsWith('65083.66,')).toBe(true);
+  });
+
+  it('rebuilds the ten legacy Exchange-feed books (channel level2, no sequence numbers) uncrossed', () => {
+    const file = `${FIXTURES}exchange-session-level2-ticker-matches-2021-04-17.ndjson`;
+    const records: SourceRecord[] = readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((l) => l)
+      .map((l, i) => ({ file, line: i + 1, bytes: l.length + 1, value: JSON.parse(l) as unknown }));
+    const chain = new ProcessorChain<SourceRecord, Row>([
+      new ExchangeFeedParser({}),
+      new Level2Processor({ sequenceCheck: 'off', crossedPolicy: 'fail' }),
+    ]);
+    const out = [...chain.process(records), ...chain.flush()];
+    const books = new Map<unknown, Row>();
+    for (const r of out) if (r.channel === 'level2') books.set(r.product_id, r);
+    expect(books.size).toBe(10);
+    for (const r of books.values()) {
+      expect(r.book_valid).toBe(true);
+      expect(r.best_bid_price as number).toBeLessThan(r.best_ask_price as number);
+    }
+    expect(books.get('SKL-USD')).toMatchObject({ best_bid_price: 0.7902, best_ask_price: 0.7911 });
+    const level2 = chain.stats().stages![1]!;
+    expect(level2.counters).toMatchObject({
+      snapshots: 10,
+      crossed_books: 0,
+      absent_deletes: 0,
+      quality_rows: 0,
+    });
   });
 });

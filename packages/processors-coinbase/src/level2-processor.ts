@@ -31,7 +31,7 @@ import {
 import type { Level2ProcessorOptions } from './level2-options.js';
 import { levelProblem, rowJson, sideOf } from './level2-rows.js';
 import { ProductBook } from './product-book.js';
-import { QUALITY_CHANNEL, type QualityEvent, qualityRow } from './quality.js';
+import { QUALITY_CHANNEL, type QualityKind, qualityRow } from './quality.js';
 
 const TRADES_CHANNEL = 'market_trades';
 const CONTROL_CHANNEL = '_sequence';
@@ -181,7 +181,14 @@ export class Level2Processor implements Processor<Row, Row> {
     }
     if (seq !== this.curSeq || ts !== this.curTs) this.startMessage(row, seq, ts);
     if (typeof productId !== 'string' || productId === '') {
+      // Some book missed an update, and nothing says which: none can be trusted.
       this.reject(row, 'level2 row without a product_id');
+      for (const p of this.products.values()) p.invalidate();
+      const detail =
+        'a level2 row without product_id was quarantined; every book invalid until its next snapshot';
+      const time = typeof ts === 'bigint' ? ts : null;
+      const sequence = typeof seq === 'bigint' ? seq : null;
+      this.quality('invalid_level', null, sequence, time, detail);
       return;
     }
     this.continuity.tracker.seeProduct(productId);
@@ -294,14 +301,7 @@ export class Level2Processor implements Processor<Row, Row> {
     if (this.msgBroken > 0) {
       st.invalidate();
       const detail = `${this.msgBroken} level2 row(s) quarantined; book invalid until the next snapshot`;
-      const event = {
-        productId: st.productId,
-        sequenceFrom: seq,
-        sequenceTo: seq,
-        timeFrom: null,
-        timeTo: time,
-      };
-      this.quality({ ...event, kind: 'invalid_level', detail });
+      this.quality('invalid_level', st.productId, seq, time, detail);
     }
     if (st.valid && st.book.isCrossed()) this.onCrossed(st, seq, time);
     const columns = this.columns!;
@@ -336,14 +336,7 @@ export class Level2Processor implements Processor<Row, Row> {
       seq,
     );
     this.c.crossed_levels_removed += removed;
-    const event = {
-      productId: st.productId,
-      sequenceFrom: seq,
-      sequenceTo: seq,
-      timeFrom: null,
-      timeTo: time,
-    };
-    this.quality({ ...event, kind: 'crossed_book', detail });
+    this.quality('crossed_book', st.productId, seq, time, detail);
   }
 
   private annotateTrade(row: Row): void {
@@ -354,7 +347,23 @@ export class Level2Processor implements Processor<Row, Row> {
     this.c.trades_annotated++;
   }
 
-  private quality(event: QualityEvent): void {
+  /** A quality row about one message (its number on both ends) or, without product, every book. */
+  private quality(
+    kind: QualityKind,
+    productId: string | null,
+    seq: bigint | null,
+    time: bigint | null,
+    detail: string,
+  ): void {
+    const event = {
+      kind,
+      productId,
+      sequenceFrom: seq,
+      sequenceTo: seq,
+      timeFrom: null,
+      timeTo: time,
+      detail,
+    };
     this.out.push(qualityRow(event));
     this.c.quality_rows++;
   }
@@ -379,14 +388,15 @@ export class Level2Processor implements Processor<Row, Row> {
    * invalid until their next snapshot ('checkpoint_stale').
    */
   restore(state: unknown): void {
+    if (this.msg !== null) {
+      throw new EtlError('level2: restore() while a message is held; call flush() first', 'E_STATE');
+    }
     const cp = parseLevel2Checkpoint(state);
     this.continuity.restore(cp.sequence);
     this.products = new Map();
     for (const b of cp.books) this.products.set(b.productId, ProductBook.fromCheckpoint(b));
     this.sampler?.restore(cp.bookSnapshots);
     this.lastTime = cp.lastTime === null ? null : BigInt(cp.lastTime);
-    this.msg = null;
-    this.pending.length = 0;
     this.curSeq = undefined;
     this.curTs = undefined;
   }
