@@ -210,9 +210,11 @@ export function utcDateKey(ns: bigint): string {
   return lastDayKey;
 }
 
-const HOUR_KEYS = Array.from({ length: 24 }, (_, h) => pad2(h));
+// Unpadded, so every engine infers the same integer type for `hour=` directories: DuckDB keeps
+// `hour=05` as text (it does not round-trip through an integer) but reads `hour=5` as BIGINT.
+const HOUR_KEYS = Array.from({ length: 24 }, (_, h) => String(h));
 
-/** UTC hour partition key (`'00'`–`'23'`) of an instant. */
+/** UTC hour partition key (`'0'`–`'23'`, unpadded) of an instant. */
 export function utcHourKey(ns: bigint): string {
   const h = Number(floorDiv(ns, NS_PER_HOUR) - floorDiv(ns, NS_PER_DAY) * 24n);
   return HOUR_KEYS[h]!;

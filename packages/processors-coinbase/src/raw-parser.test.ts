@@ -167,7 +167,7 @@ describe('RawParser on the real Advanced Trade segment', () => {
       close: 64841.44,
       volume: 1.3176821,
       date: '2026-08-09',
-      hour: '08',
+      hour: '8',
     });
     const trade = byChannel(rows, 'market_trades').find((r) => r.trade_id === '1068572091')!;
     expect(trade).toMatchObject({

@@ -17,7 +17,7 @@ export type MessageFields = {
   readonly channel: string;
   /** `'YYYY-MM-DD'` UTC date of the row's exchange time (partition key). */
   readonly date: string;
-  /** `'00'`–`'23'` UTC hour of the row's exchange time (partition key). */
+  /** `'0'`–`'23'` (unpadded) UTC hour of the row's exchange time (partition key). */
   readonly hour: string;
 };
 

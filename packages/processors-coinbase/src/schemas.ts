@@ -20,7 +20,7 @@ const partitions = [
   col.string('hour', {
     nullable: false,
     dictionary: true,
-    description: "UTC hour '00'–'23' (partition key)",
+    description: "UTC hour '0'–'23', unpadded so engines read hour= directories as integers (partition key)",
   }),
 ];
 
