@@ -4,7 +4,7 @@
  * a book that evolves like a real one (updates near the top, deletes, occasional snapshots on
  * (re)subscribe), one connection-wide sequence counter, and a UTC date change in the middle.
  */
-import { createWriteStream, existsSync, mkdirSync, statSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 /** Small, fast, seedable PRNG (mulberry32): the same seed gives the same file, byte for byte. */
@@ -53,7 +53,9 @@ export async function generateSegment(file: string, options: GenerateOptions): P
   }
   mkdirSync(path.dirname(file), { recursive: true });
   const random = rng(options.seed ?? 42);
-  const out = createWriteStream(file, { highWaterMark: 1 << 20 });
+  // Written under a temporary name and renamed, so a concurrent caller never reads half a file.
+  const temp = `${file}.${process.pid}-${Date.now()}.tmp`;
+  const out = createWriteStream(temp, { highWaterMark: 1 << 20 });
   let t = options.startNs ?? 1786319940_000_000_000n; // 2026-08-09T23:59:00Z
   let seq = 0;
   let written = 0;
@@ -121,5 +123,6 @@ export async function generateSegment(file: string, options: GenerateOptions): P
   }
   await flush();
   await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+  renameSync(temp, file);
   return { file, bytes: written, lines };
 }

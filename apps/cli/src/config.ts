@@ -5,15 +5,21 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError } from '@etl/core';
-import { resolveChannelConfig } from '@etl/orchestrator';
 import { parse as parseYaml } from 'yaml';
+import { checkChannels } from './channel-options.js';
 
 export type Compression = 'zstd' | 'snappy' | 'gzip' | 'none';
+
+/** `coinbase`: Advanced Trade captures; `coinbase-exchange`: the legacy Exchange (Pro) feed. */
+export type Source = 'coinbase' | 'coinbase-exchange';
+
+const SOURCES: readonly Source[] = ['coinbase', 'coinbase-exchange'];
 
 export interface EtlConfig {
   inputDir?: string;
   outputDir?: string;
   compression?: Compression;
+  source?: Source;
   deleteAfterProcessing?: boolean;
   processingDir?: string;
   doneDir?: string;
@@ -83,11 +89,14 @@ export function validateConfig(raw: unknown, baseDir: string): EtlConfig {
         config.maxErrors = v;
         break;
       case 'source':
-        if (v !== 'coinbase') throw new ConfigError('etl.source', `only "coinbase" is supported, got ${JSON.stringify(v)}`);
+        if (!SOURCES.includes(v as Source)) {
+          throw new ConfigError('etl.source', `must be one of ${SOURCES.join(', ')}, got ${JSON.stringify(v)}`);
+        }
+        config.source = v as Source;
         break;
       case 'channels':
-        resolveChannelConfig(v, 'etl.channels'); // validates; the job resolves it again over defaults
-        config.channels = v as Record<string, unknown>;
+        // Validated down to each processor option; the job resolves it again over the defaults.
+        config.channels = checkChannels(v, 'etl.channels');
         break;
       default:
         throw new ConfigError(

@@ -3,17 +3,43 @@ import { LOG_LEVELS } from '@etl/core';
 
 export type LogFormat = 'text' | 'json';
 
-/** The CLI's logger: every line to stderr (stdout is kept for results), as text or JSON. */
+export interface ConsoleLoggerOptions {
+  /** Prefix text lines with an ISO time (default true; a terminal user sees lines as they come). */
+  readonly timestamps?: boolean;
+  /** Called before a line is written, e.g. to clear a progress bar. */
+  readonly beforeWrite?: () => void;
+}
+
+const bigintSafe = (_key: string, v: unknown): unknown =>
+  typeof v === 'bigint' ? v.toString() : v instanceof Error ? v.message : v;
+
+/** `key=value`, quoted when the value has spaces, quotes or `=` (logfmt), so lines split cleanly. */
+function textField(key: string, value: unknown): string {
+  const s = typeof value === 'string' ? value : JSON.stringify(value, bigintSafe);
+  return `${key}=${s === '' || /[\s"=]/.test(s) ? JSON.stringify(s) : s}`;
+}
+
+/**
+ * The CLI's logger: every line to stderr (stdout is kept for results), as text
+ * (`2026-08-09T21:05:48.123Z info  segment processed segment=... quarantined=0`) or as one JSON
+ * object per line (`{"time","level","msg",...fields}`).
+ */
 export class ConsoleLogger implements Logger {
   private readonly min: number;
+  private readonly timestamps: boolean;
+  private readonly beforeWrite: (() => void) | undefined;
+
   constructor(
     private readonly format: LogFormat = 'text',
     level: LogLevel = 'info',
     private readonly stream: NodeJS.WritableStream = process.stderr,
-    /** Called before a line is written, e.g. to clear a progress bar. */
-    private readonly beforeWrite?: () => void,
+    options: ConsoleLoggerOptions | (() => void) = {},
   ) {
     this.min = LOG_LEVELS.indexOf(level);
+    // A bare function is the older beforeWrite argument.
+    const o = typeof options === 'function' ? { beforeWrite: options } : options;
+    this.timestamps = o.timestamps ?? true;
+    this.beforeWrite = o.beforeWrite;
   }
 
   private write(level: LogLevel, message: string, fields?: LogFields): void {
@@ -21,15 +47,15 @@ export class ConsoleLogger implements Logger {
     this.beforeWrite?.();
     if (this.format === 'json') {
       const line = { time: new Date().toISOString(), level, msg: message, ...fields };
-      this.stream.write(`${JSON.stringify(line, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))}\n`);
+      this.stream.write(`${JSON.stringify(line, bigintSafe)}\n`);
       return;
     }
-    const extra = fields
-      ? Object.entries(fields)
-          .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x))}`)
-          .join(' ')
-      : '';
-    this.stream.write(`${level.padEnd(5)} ${message}${extra ? ` ${extra}` : ''}\n`);
+    let line = this.timestamps
+      ? `${new Date().toISOString()} ${level.padEnd(5)} ${message}`
+      : `${level.padEnd(5)} ${message}`;
+    if (fields)
+      for (const [k, v] of Object.entries(fields)) if (v !== undefined) line += ` ${textField(k, v)}`;
+    this.stream.write(`${line}\n`);
   }
 
   debug(message: string, fields?: LogFields): void {

@@ -1,22 +1,56 @@
-/** DuckDB over the output: one view per dataset, Hive partitioning on. */
-import { readdir } from 'node:fs/promises';
+/** DuckDB for `inspect` and `query`: an in-memory database with one view per output dataset. */
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 
-export async function openDuckDB(): Promise<DuckDBConnection> {
-  const instance = await DuckDBInstance.create(':memory:');
-  return instance.connect();
+export interface DuckDBSession {
+  readonly connection: DuckDBConnection;
+  /** Frees the database; the process (or an in-process test) does not keep it alive. */
+  close(): void;
 }
 
-const sqlString = (s: string) => `'${s.replaceAll("'", "''")}'`;
-const sqlIdent = (s: string) => `"${s.replaceAll('"', '""')}"`;
+export async function openDuckDB(): Promise<DuckDBSession> {
+  const instance = await DuckDBInstance.create(':memory:');
+  const connection = await instance.connect();
+  return {
+    connection,
+    close() {
+      connection.closeSync();
+      instance.closeSync();
+    },
+  };
+}
 
-/** Creates a view per dataset directory under `<output>/coinbase`; returns their names. */
+export const sqlString = (s: string): string => `'${s.replaceAll("'", "''")}'`;
+export const sqlIdent = (s: string): string => `"${s.replaceAll('"', '""')}"`;
+/** A DuckDB list literal of file paths: `['a.parquet', 'b.parquet']`. */
+export const sqlList = (items: readonly string[]): string => `[${items.map(sqlString).join(', ')}]`;
+
+async function isDirectory(p: string): Promise<boolean> {
+  return (await stat(p).catch(() => undefined))?.isDirectory() === true;
+}
+
+/**
+ * Where the dataset directories are: `<output>/coinbase` (what `etl run --output` writes), or
+ * `<output>` itself when it already is that directory.
+ */
+export async function datasetRoot(output: string): Promise<string> {
+  const source = path.join(output, 'coinbase');
+  return (await isDirectory(source)) ? source : output;
+}
+
+/**
+ * Creates a view per dataset directory (`level2`, `market_trades`, ...) reading every Parquet file
+ * under it with Hive partitioning, so partition filters prune files. Returns the view names.
+ */
 export async function registerDatasets(connection: DuckDBConnection, output: string): Promise<string[]> {
-  const root = path.join(output, 'coinbase');
+  const root = await datasetRoot(output);
   let names: string[];
   try {
-    names = (await readdir(root, { withFileTypes: true })).filter((e) => e.isDirectory() && !/^[._]/.test(e.name)).map((e) => e.name);
+    // `_manifests`, `_quarantine`, `_state` and hidden directories hold no datasets.
+    names = (await readdir(root, { withFileTypes: true }))
+      .filter((e) => e.isDirectory() && !e.name.startsWith('_') && !e.name.startsWith('.'))
+      .map((e) => e.name);
   } catch {
     return [];
   }
@@ -29,10 +63,8 @@ export async function registerDatasets(connection: DuckDBConnection, output: str
       );
       registered.push(name);
     } catch {
-      // A dataset directory without files yet: no view.
+      // A directory without Parquet files (yet): no view.
     }
   }
   return registered;
 }
-
-export { sqlString };

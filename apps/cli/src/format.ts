@@ -19,16 +19,57 @@ export function formatDuration(seconds: number): string {
   if (seconds < 60) return `${seconds.toFixed(seconds < 10 ? 1 : 0)}s`;
   const m = Math.floor(seconds / 60);
   const s = Math.round(seconds % 60);
-  return m < 60 ? `${m}m${String(s).padStart(2, '0')}s` : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+  return m < 60
+    ? `${m}m${String(s).padStart(2, '0')}s`
+    : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
 }
 
-/** A plain table with aligned columns; numbers right-aligned. */
-export function renderTable(header: readonly string[], rows: readonly (readonly unknown[])[]): string {
-  const cells = rows.map((r) => r.map((c) => (c === null || c === undefined ? 'NULL' : String(c))));
-  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((r) => (r[i] ?? '').length)));
-  const numeric = header.map((_, i) => rows.length > 0 && rows.every((r) => typeof r[i] === 'number' || typeof r[i] === 'bigint'));
+export interface TableOptions {
+  /** Per column; by default a column is right-aligned when all its non-null cells are numbers. */
+  readonly align?: readonly ('left' | 'right')[];
+}
+
+// Line breaks and tabs inside a value would break the table's rows apart.
+const CONTROL = /[\u0000-\u001f\u007f]/g;
+const escapeControl = (c: string): string =>
+  c === '\n'
+    ? '\\n'
+    : c === '\r'
+      ? '\\r'
+      : c === '\t'
+        ? '\\t'
+        : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`;
+
+function cellText(value: unknown): string {
+  if (value === null || value === undefined) return 'NULL';
+  return String(value).replace(CONTROL, escapeControl);
+}
+
+/** A plain table with aligned columns; numbers right-aligned, NULL for missing values. */
+export function renderTable(
+  header: readonly string[],
+  rows: readonly (readonly unknown[])[],
+  options: TableOptions = {},
+): string {
+  const cells = rows.map((r) => header.map((_, i) => cellText(r[i])));
+  const widths = header.map((h) => h.length);
+  for (const r of cells) for (let i = 0; i < r.length; i++) widths[i] = Math.max(widths[i]!, r[i]!.length);
+  const right = header.map((_, i) => {
+    const given = options.align?.[i];
+    if (given) return given === 'right';
+    let numbers = 0;
+    for (const r of rows) {
+      const v = r[i];
+      if (typeof v === 'number' || typeof v === 'bigint') numbers++;
+      else if (v !== null && v !== undefined) return false;
+    }
+    return numbers > 0;
+  });
   const line = (r: readonly string[]) =>
-    r.map((c, i) => (numeric[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+    r
+      .map((c, i) => (right[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return [line(header), widths.map((w) => '─'.repeat(w)).join('  '), ...cells.map(line)].join('\n');
 }
 

@@ -6,7 +6,7 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { writeFileAtomic } from './atomic-file.js';
+import { writeFileAtomic, writeTemporary } from './atomic-file.js';
 
 export interface StoredCheckpoint {
   readonly segment: string;
@@ -26,13 +26,24 @@ const reviver = (_key: string, value: unknown): unknown => {
 export class CheckpointStore {
   constructor(readonly dir: string) {}
 
-  private fileFor(inputId: string): string {
+  /** Where the state after segment `inputId` is kept. */
+  fileFor(inputId: string): string {
     return path.join(this.dir, `${inputId}.json`);
   }
 
   async save(inputId: string, state: unknown): Promise<void> {
     const body: StoredCheckpoint = { segment: inputId, state };
     await writeFileAtomic(this.fileFor(inputId), JSON.stringify(body, replacer));
+  }
+
+  /**
+   * Writes the state after `inputId` under a hidden temporary name for a segment commit to
+   * publish together with the segment's output; returns the final and the temporary path.
+   */
+  async saveTemporary(inputId: string, state: unknown): Promise<{ path: string; tempPath: string }> {
+    const body: StoredCheckpoint = { segment: inputId, state };
+    const file = this.fileFor(inputId);
+    return { path: file, tempPath: await writeTemporary(file, JSON.stringify(body, replacer)) };
   }
 
   /** State after the latest segment that sorts before `inputId`, if any. */

@@ -3,14 +3,34 @@ export { BUILTIN_DATASETS, camelizeKeys, DEFAULT_CHANNEL_CONFIG, resolveChannelC
 export { datasetOfRow, routeRows } from './dataset-router.js';
 export type { ETLPipelineOptions, ExecuteOptions, PipelineResult } from './pipeline.js';
 export { ETLPipeline } from './pipeline.js';
-export type { CoinbaseSegmentPipelineOptions, DatasetSummary, SegmentResult } from './segment-pipeline.js';
+export type { CoinbaseSegmentPipelineOptions, CoinbaseSource, DatasetSummary, ProcessSegmentOptions, SegmentResult } from './segment-pipeline.js';
 export { CoinbaseSegmentPipeline, SOURCE } from './segment-pipeline.js';
 export type { ETLJobOptions, JobEvent, JobSummary } from './job.js';
 export { ETLJob, stageDir } from './job.js';
-export type { ManifestFile, RecoveryReport, SegmentManifest } from './segment-commit.js';
-export { commitSegment, MANIFEST_DIR, manifestPath, readManifest, recoverOutput } from './segment-commit.js';
+export type { CommitOptions, ManifestFile, ManifestInput, ManifestSideFile, RecoveryReport, SegmentManifest } from './segment-commit.js';
+export { commitSegment, finishCommit, MANIFEST_DIR, manifestPath, readManifest, recoverOutput, SegmentPublishError } from './segment-commit.js';
 export { CheckpointStore } from './checkpoint-store.js';
 export { QuarantineCollector } from './quarantine-file.js';
-export { claimSegment, releaseSegment } from './segment-claim.js';
+export { QuarantineSpool } from './quarantine-spool.js';
+export type { ClaimOptions, ClaimState, SegmentClaim } from './segment-claim.js';
+export { claimSegment, claimStates, DEFAULT_CLAIM_STALE_MS, releaseSegment, sweepClaims } from './segment-claim.js';
 export { isSegmentFile, segmentDate, segmentId } from './segment-id.js';
 export { SegmentStatePass, type StatePassResult } from './segment-state-pass.js';
+export type {
+  CoinbaseChain,
+  CoinbaseChainOptions,
+  CoinbaseStreamPipelineOptions,
+  LiveFeaturesOptions,
+  StreamCommit,
+  StreamRunOptions,
+  StreamSummary,
+} from './live.js';
+export {
+  buildCoinbaseChain,
+  CoinbaseStreamPipeline,
+  coinbaseDatasetPartitions,
+  coinbaseDatasetSchema,
+  LIVE_FEATURES_CHANNEL,
+  LiveFeatures,
+  liveFeaturesSchema,
+} from './live.js';

@@ -1,24 +1,38 @@
 /**
  * The segment lifecycle: ready → processing → deleted (or done/), failures → failed/ with an
- * error report, never deleted. Leftovers of a crashed run are processed again at start.
+ * error report, never deleted. Leftovers of a crashed run are processed again at start, and
+ * concurrent runs on the same ready/ share the work without ever converting a segment twice.
+ * See the README's "Crash safety" section for the whole protocol.
  */
-import { mkdir, readdir, rename, unlink } from 'node:fs/promises';
+import { mkdir, readdir, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { errorMessage, type Logger, type ProcessorRegistry, silentLogger } from '@etl/core';
+import { ConfigError, errorMessage, type Logger, type ProcessorRegistry, silentLogger } from '@etl/core';
 import type { ParquetCompression } from '@etl/writer-parquet';
 import { writeFileAtomic } from './atomic-file.js';
 import type { ChannelConfigMap } from './channel-config.js';
-import { recoverOutput } from './segment-commit.js';
-import { claimSegment, releaseSegment } from './segment-claim.js';
+import { addSegment, emptySummary, type JobSummary, mergeSummary } from './job-summary.js';
+import {
+  type ClaimOptions,
+  claimSegment,
+  claimStates,
+  DEFAULT_CLAIM_STALE_MS,
+  type SegmentClaim,
+  sweepClaims,
+} from './segment-claim.js';
+import { recoverOutput, SegmentPublishError } from './segment-commit.js';
+import { isInterruption, isOutputFault, outputProblem } from './segment-fault.js';
 import { isSegmentFile, segmentDate } from './segment-id.js';
-import { CoinbaseSegmentPipeline, type DatasetSummary, type SegmentResult } from './segment-pipeline.js';
+import { CoinbaseSegmentPipeline, type CoinbaseSource, type SegmentResult } from './segment-pipeline.js';
+
+export type { JobSummary } from './job-summary.js';
 
 export interface ETLJobOptions {
   /** Where closed segments wait, e.g. `data/raw/ready/coinbase`. */
   readonly inputDir: string;
   /** Output root; datasets land in `<outputDir>/coinbase/<dataset>`. */
   readonly outputDir: string;
-  readonly source?: 'coinbase';
+  /** Which feed the segments hold (default 'coinbase', Advanced Trade; 'coinbase-exchange' the legacy feed). */
+  readonly source?: CoinbaseSource;
   /** Delete a segment once its output is committed (default true); otherwise move it to `done/`. */
   readonly deleteAfterProcessing?: boolean;
   readonly channelConfig?: ChannelConfigMap | Record<string, unknown>;
@@ -31,8 +45,17 @@ export interface ETLJobOptions {
   readonly maxErrors?: number;
   /** Datasets to write (default: every enabled channel). */
   readonly channels?: readonly string[];
-  /** Stop between segments when aborted (SIGINT/SIGTERM). */
+  /** Stop between segments when aborted (the first SIGINT/SIGTERM): the current one finishes. */
   readonly signal?: AbortSignal;
+  /**
+   * Roll the current segment back when aborted (a second SIGINT/SIGTERM): it goes back to
+   * `ready/` with no output, unless its commit point was passed (then it finishes).
+   */
+  readonly rollbackSignal?: AbortSignal;
+  /** A claim whose holder cannot be checked by pid is stale after this long untouched (default 10 min). */
+  readonly claimStaleMs?: number;
+  /** How often to look again while an earlier segment is being converted by another process (ms). */
+  readonly waitPollMs?: number;
   readonly onEvent?: (event: JobEvent) => void;
 }
 
@@ -40,17 +63,8 @@ export type JobEvent =
   | { type: 'plan'; segments: readonly string[]; bytes: number }
   | { type: 'segment-start'; segment: string }
   | { type: 'segment-done'; segment: string; result: SegmentResult }
-  | { type: 'segment-failed'; segment: string; error: string };
-
-export interface JobSummary {
-  segments: { processed: number; failed: number; skipped: number };
-  datasets: Record<string, DatasetSummary>;
-  quarantined_lines: number;
-  lines: number;
-  bytes_in: number;
-  elapsed_s: number;
-  failures: { segment: string; error: string }[];
-}
+  | { type: 'segment-failed'; segment: string; error: string }
+  | { type: 'segment-interrupted'; segment: string };
 
 /** Sibling directory of the input: `.../ready/coinbase` → `.../<stage>/coinbase`. */
 export function stageDir(inputDir: string, stage: string): string {
@@ -63,6 +77,9 @@ export function stageDir(inputDir: string, stage: string): string {
   return path.join(path.dirname(path.resolve(inputDir)), stage, path.basename(inputDir));
 }
 
+/** What the run loop does after a segment. */
+type Next = 'continue' | 'stop' | 'retry';
+
 export class ETLJob {
   readonly inputDir: string;
   readonly processingDir: string;
@@ -70,15 +87,26 @@ export class ETLJob {
   readonly failedDir: string;
   readonly pipeline: CoinbaseSegmentPipeline;
   private readonly logger: Logger;
+  private readonly claimOptions: ClaimOptions;
+  private recovered = false;
 
   constructor(private readonly options: ETLJobOptions) {
     this.inputDir = options.inputDir;
+    // The collector is still writing the segments in active/: reading them would lose data.
+    if (path.resolve(options.inputDir).split(path.sep).includes('active')) {
+      throw new ConfigError(
+        'input_dir',
+        `${options.inputDir} is a collector's active/ directory; use ready/`,
+      );
+    }
     this.processingDir = options.processingDir ?? stageDir(options.inputDir, 'processing');
     this.doneDir = options.doneDir ?? stageDir(options.inputDir, 'done');
     this.failedDir = options.failedDir ?? stageDir(options.inputDir, 'failed');
     this.logger = options.logger ?? silentLogger;
+    this.claimOptions = { staleAfterMs: options.claimStaleMs ?? DEFAULT_CLAIM_STALE_MS };
     this.pipeline = new CoinbaseSegmentPipeline({
       outputDir: options.outputDir,
+      ...(options.source ? { source: options.source } : {}),
       ...(options.channelConfig ? { channelConfig: options.channelConfig } : {}),
       ...(options.compression ? { compression: options.compression } : {}),
       ...(options.registry ? { registry: options.registry } : {}),
@@ -106,8 +134,10 @@ export class ETLJob {
     const total = emptySummary();
     const started = Date.now();
     while (!signal?.aborted) {
-      mergeSummary(total, await this.run(() => true, signal));
-      if (signal?.aborted) break;
+      const summary = await this.run(() => true, signal);
+      mergeSummary(total, summary);
+      // An unwritable output fails every segment alike: stop instead of emptying ready/ into failed/.
+      if (signal?.aborted || summary.stopped !== undefined) break;
       await sleep(options.pollIntervalMs ?? 2000, signal);
     }
     total.elapsed_s = (Date.now() - started) / 1000;
@@ -116,52 +146,219 @@ export class ETLJob {
 
   private async listSegments(dir: string): Promise<string[]> {
     try {
-      return (await readdir(dir)).filter(isSegmentFile).sort();
+      return (await readdir(dir)).filter(isSegmentFile);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw error;
     }
   }
 
-  private async run(match: (date: string | undefined) => boolean, signal = this.options.signal): Promise<JobSummary> {
+  /** Segments waiting in ready/ or left in processing/, in name (= time) order. */
+  private async pending(match: (date: string | undefined) => boolean): Promise<string[]> {
+    const [ready, leftovers] = await Promise.all([
+      this.listSegments(this.inputDir),
+      this.listSegments(this.processingDir),
+    ]);
+    return [...new Set([...leftovers, ...ready])].filter((n) => match(segmentDate(n) ?? undefined)).sort();
+  }
+
+  /** Finishes committed output and removes what crashed runs left; never fails the run. */
+  private async recover(): Promise<void> {
+    try {
+      const report = await recoverOutput(this.pipeline.outRoot, { logger: this.logger });
+      if (report.rolledForward || report.tempFilesRemoved)
+        this.logger.info('recovered the output of an interrupted run', { ...report });
+    } catch (error) {
+      this.logger.error('output recovery failed; segments commit what they need themselves', {
+        error: errorMessage(error),
+      });
+    }
+    await sweepClaims(this.processingDir, this.claimOptions).catch(() => 0);
+  }
+
+  private async run(
+    match: (date: string | undefined) => boolean,
+    signal = this.options.signal,
+  ): Promise<JobSummary> {
     const started = Date.now();
     const summary = emptySummary();
-    await recoverOutput(this.pipeline.outRoot);
-    const ready = await this.listSegments(this.inputDir);
-    const leftovers = await this.listSegments(this.processingDir);
-    const names = [...new Set([...leftovers, ...ready])].filter((n) => match(segmentDate(n) ?? undefined)).sort();
-    this.options.onEvent?.({ type: 'plan', segments: names, bytes: 0 });
-    for (const name of names) {
-      if (signal?.aborted) break;
-      const claimed = await claimSegment(this.inputDir, this.processingDir, name);
-      if (!claimed) {
-        summary.segments.skipped++;
-        continue;
-      }
-      this.options.onEvent?.({ type: 'segment-start', segment: name });
-      try {
-        const result = await this.pipeline.processSegment(claimed, this.options.channels ? { channels: this.options.channels } : {});
-        await this.finish(claimed, name);
-        summary.segments.processed++;
-        summary.quarantined_lines += result.quarantinedLines;
-        summary.lines += result.lines;
-        summary.bytes_in += result.bytesIn;
-        for (const [d, s] of Object.entries(result.datasets)) addDataset(summary.datasets, d, s);
-        this.logger.info('segment processed', { segment: name, quarantined: result.quarantinedLines });
-        this.options.onEvent?.({ type: 'segment-done', segment: name, result });
-      } catch (error) {
-        const message = errorMessage(error);
-        summary.segments.failed++;
-        summary.failures.push({ segment: name, error: message });
-        await this.fail(claimed, name, error);
-        this.logger.error('segment failed', { segment: name, error: message });
-        this.options.onEvent?.({ type: 'segment-failed', segment: name, error: message });
-      } finally {
-        await releaseSegment(this.processingDir, name);
-      }
+    const rollback = this.options.rollbackSignal;
+    const planned = await this.pending(match);
+    // A watcher polls an empty ready/ most of the time: walk the output only when there is work.
+    if (planned.length > 0 || !this.recovered) {
+      this.recovered = true;
+      await this.recover();
     }
+    this.options.onEvent?.({ type: 'plan', segments: planned, bytes: 0 });
+    const attempted = new Set<string>();
+    const held = new Set<string>();
+    while (!signal?.aborted && !rollback?.aborted) {
+      const claim = await this.claimNext(match, attempted, held);
+      if (!claim) break;
+      held.delete(claim.name);
+      const next = await this.processClaimed(claim, summary, signal, attempted);
+      if (next !== 'retry') attempted.add(claim.name);
+      if (next === 'stop') break;
+    }
+    summary.segments.skipped = held.size;
+    summary.interrupted = signal?.aborted === true || rollback?.aborted === true;
     summary.elapsed_s = (Date.now() - started) / 1000;
     return summary;
+  }
+
+  /** Claims the first pending segment no other live process holds. */
+  private async claimNext(
+    match: (date: string | undefined) => boolean,
+    attempted: ReadonlySet<string>,
+    held: Set<string>,
+  ): Promise<SegmentClaim | undefined> {
+    for (const name of await this.pending(match)) {
+      if (attempted.has(name)) continue;
+      const claim = await claimSegment(this.inputDir, this.processingDir, name, this.claimOptions);
+      if (claim) return claim;
+      held.add(name);
+    }
+    return undefined;
+  }
+
+  private async processClaimed(
+    claim: SegmentClaim,
+    summary: JobSummary,
+    signal: AbortSignal | undefined,
+    attempted: ReadonlySet<string>,
+  ): Promise<Next> {
+    const name = claim.name;
+    const rollback = this.options.rollbackSignal;
+    // Holders on other hosts judge this claim by its age: keep it fresh while working.
+    const heartbeat = setInterval(
+      () => void claim.touch(),
+      Math.max(1000, (this.claimOptions.staleAfterMs ?? 0) / 4),
+    );
+    heartbeat.unref();
+    try {
+      const ready = await this.waitForEarlier(name, signal, attempted);
+      if (ready !== 'go') {
+        if (ready === 'interrupted') await this.putBack(claim);
+        return ready === 'interrupted' ? 'stop' : 'retry';
+      }
+      this.options.onEvent?.({ type: 'segment-start', segment: name });
+      let result: SegmentResult;
+      try {
+        result = await this.pipeline.processSegment(claim.path, {
+          ...(this.options.channels ? { channels: this.options.channels } : {}),
+          ...(rollback ? { signal: rollback } : {}),
+          resume: true,
+        });
+      } catch (error) {
+        return await this.failed(claim, error, summary);
+      }
+      try {
+        await this.finish(claim.path, name);
+      } catch (error) {
+        // The output is committed; the next run finds it so and only retries this step.
+        const message = `output committed, but the input could not be removed: ${errorMessage(error)}`;
+        summary.segments.failed++;
+        summary.failures.push({ segment: name, error: message });
+        this.logger.error('segment committed but not finished', { segment: name, error: message });
+        this.options.onEvent?.({ type: 'segment-failed', segment: name, error: message });
+        return 'continue';
+      }
+      addSegment(summary, result);
+      this.logger.info(
+        result.resumed ? 'segment finished (output was committed already)' : 'segment processed',
+        {
+          segment: name,
+          quarantined: result.quarantinedLines,
+        },
+      );
+      this.options.onEvent?.({ type: 'segment-done', segment: name, result });
+      return 'continue';
+    } finally {
+      clearInterval(heartbeat);
+      await claim.release();
+    }
+  }
+
+  /**
+   * Book and trade state flows from each segment to the next, so a segment waits while another
+   * process converts an earlier one. 'retry' when an earlier segment was stranded meanwhile (its
+   * holder died): the run loop claims that one first.
+   */
+  private async waitForEarlier(
+    name: string,
+    signal: AbortSignal | undefined,
+    attempted: ReadonlySet<string>,
+  ): Promise<'go' | 'retry' | 'interrupted'> {
+    let logged = false;
+    for (;;) {
+      if (signal?.aborted || this.options.rollbackSignal?.aborted) return 'interrupted';
+      let blocker: string | undefined;
+      for (const [other, state] of await claimStates(this.processingDir, this.claimOptions)) {
+        if (other >= name || !isSegmentFile(other)) continue;
+        // 'self': another job of this process (each job holds one claim at a time).
+        if (state === 'alive' || state === 'self') blocker = other;
+        else if (
+          state === 'dead' &&
+          !attempted.has(other) &&
+          (await exists(path.join(this.processingDir, other)))
+        )
+          return 'retry';
+      }
+      if (blocker === undefined) return 'go';
+      if (!logged) {
+        this.logger.info('waiting for an earlier segment another process is converting', {
+          segment: name,
+          earlier: blocker,
+        });
+        logged = true;
+      }
+      await sleep(this.options.waitPollMs ?? 200, signal, this.options.rollbackSignal);
+    }
+  }
+
+  private async failed(claim: SegmentClaim, error: unknown, summary: JobSummary): Promise<Next> {
+    const name = claim.name;
+    if (isInterruption(error)) {
+      await this.putBack(claim);
+      this.logger.warn('segment rolled back: interrupted', { segment: name });
+      this.options.onEvent?.({ type: 'segment-interrupted', segment: name });
+      return 'stop';
+    }
+    const outputFault = isOutputFault(error);
+    const problem = outputFault ? await outputProblem(this.pipeline.outRoot) : undefined;
+    const message = problem ? `${errorMessage(error)} (output check: ${problem})` : errorMessage(error);
+    summary.segments.failed++;
+    summary.failures.push({ segment: name, error: message });
+    this.options.onEvent?.({ type: 'segment-failed', segment: name, error: message });
+    if (error instanceof SegmentPublishError) {
+      // Committed: not a failed segment. It stays in processing/ and the next run publishes it.
+      this.logger.error('segment output committed but not published', { segment: name, error: message });
+      summary.stopped = message;
+      return 'stop';
+    }
+    this.logger.error('segment failed', { segment: name, error: message });
+    try {
+      await this.fail(claim.path, name, error, message);
+    } catch (moveError) {
+      this.logger.error('could not move the failed segment to failed/; it stays in processing/', {
+        segment: name,
+        error: errorMessage(moveError),
+      });
+    }
+    if (!outputFault) return 'continue';
+    summary.stopped = `writing the output failed (${message}); the remaining segments stay in ready/`;
+    this.logger.error('stopping: writing the output failed', { output: this.pipeline.outRoot });
+    return 'stop';
+  }
+
+  /** An interrupted segment goes back to ready/ (it has no output). */
+  private async putBack(claim: SegmentClaim): Promise<void> {
+    await rename(claim.path, path.join(this.inputDir, claim.name)).catch((error: unknown) =>
+      this.logger.warn('an interrupted segment stays in processing/ (the next run takes it)', {
+        segment: claim.name,
+        error: errorMessage(error),
+      }),
+    );
   }
 
   private async finish(file: string, name: string): Promise<void> {
@@ -173,56 +370,42 @@ export class ETLJob {
     await rename(file, path.join(this.doneDir, name));
   }
 
-  private async fail(file: string, name: string, error: unknown): Promise<void> {
+  private async fail(file: string, name: string, error: unknown, message: string): Promise<void> {
     await mkdir(this.failedDir, { recursive: true });
     await rename(file, path.join(this.failedDir, name));
     const report = {
       segment: name,
       failed_at: new Date().toISOString(),
-      error: errorMessage(error),
+      error: message,
       code: (error as { code?: unknown }).code ?? null,
+      output_fault: isOutputFault(error),
       stack: error instanceof Error ? error.stack : undefined,
     };
-    await writeFileAtomic(path.join(this.failedDir, `${name}.error.json`), `${JSON.stringify(report, null, 2)}\n`);
+    await writeFileAtomic(
+      path.join(this.failedDir, `${name}.error.json`),
+      `${JSON.stringify(report, null, 2)}\n`,
+    );
   }
 }
 
-function emptySummary(): JobSummary {
-  return {
-    segments: { processed: 0, failed: 0, skipped: 0 },
-    datasets: {},
-    quarantined_lines: 0,
-    lines: 0,
-    bytes_in: 0,
-    elapsed_s: 0,
-    failures: [],
-  };
+async function exists(file: string): Promise<boolean> {
+  try {
+    await stat(file);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
-function addDataset(into: Record<string, DatasetSummary>, dataset: string, s: DatasetSummary): void {
-  const d = (into[dataset] ??= { rows: 0, files: 0, bytes: 0 });
-  d.rows += s.rows;
-  d.files += s.files;
-  d.bytes += s.bytes;
-}
-
-function mergeSummary(into: JobSummary, s: JobSummary): void {
-  into.segments.processed += s.segments.processed;
-  into.segments.failed += s.segments.failed;
-  into.segments.skipped += s.segments.skipped;
-  into.quarantined_lines += s.quarantined_lines;
-  into.lines += s.lines;
-  into.bytes_in += s.bytes_in;
-  into.failures.push(...s.failures);
-  for (const [d, v] of Object.entries(s.datasets)) addDataset(into.datasets, d, v);
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+/** Resolves after `ms`, or as soon as one of the signals aborts. */
+function sleep(ms: number, ...signals: (AbortSignal | undefined)[]): Promise<void> {
   return new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
+    const done = () => {
       clearTimeout(t);
+      for (const s of signals) s?.removeEventListener('abort', done);
       resolve();
-    }, { once: true });
+    };
+    const t = setTimeout(done, ms);
+    for (const s of signals) s?.addEventListener('abort', done, { once: true });
   });
 }

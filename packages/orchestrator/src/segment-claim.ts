@@ -1,24 +1,76 @@
 /**
  * Claiming segments so that concurrent ETL processes never work on the same one.
  *
- * An owner file (`.<segment>.owner`, created with O_EXCL, holding the pid) is taken before the
- * segment is moved to `processing/`. A crashed process leaves its owner file behind with a dead
- * pid; exactly one later process can steal it (rename is atomic), so a stranded segment is
- * processed again exactly once.
+ * A claim is an owner file `.<segment>.owner.<generation>` in `processing/` that holds the
+ * holder's identity (pid, host, process start time). It is created whole and exclusively: written
+ * under a temporary name, then hard-linked to its final name, which fails when the name exists. So
+ * an owner file is never empty or half-written, and of two processes creating the same generation
+ * exactly one wins. The highest generation is the current claim.
+ *
+ * A stranded claim (its holder died) is never broken in place, which would race with a second
+ * process breaking it at the same moment; it is superseded: the next generation is created, again
+ * exclusively, so exactly one process takes the segment over.
+ *
+ * Liveness is decided by pid and start time on this host. A holder on another host (a shared
+ * filesystem) cannot be checked: it refreshes its owner file's mtime while it works ({@link
+ * SegmentClaim.touch}) and a claim untouched for `staleAfterMs` counts as dead. The same age rule
+ * covers owner files that cannot be read (an older version's file, or a filesystem without hard
+ * links where the file is created empty first).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import {
+  link,
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  rename,
+  stat,
+  unlink,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
 import path from 'node:path';
+import {
+  currentProcess,
+  holderAlive,
+  isCurrentProcess,
+  parseIdentity,
+  pidAlive,
+} from './process-identity.js';
 
-function pidAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
+/** Default age after which a claim that cannot be checked by pid counts as dead. */
+export const DEFAULT_CLAIM_STALE_MS = 10 * 60_000;
+
+export interface ClaimOptions {
+  /** Age (ms since the owner file's last touch) after which an uncheckable claim is stale. */
+  readonly staleAfterMs?: number;
+}
+
+/** A segment this process holds in `processing/`. */
+export interface SegmentClaim {
+  readonly name: string;
+  /** The segment's path in `processing/`. */
+  readonly path: string;
+  readonly ownerFile: string;
+  /** Refreshes the owner file's mtime, so holders on other hosts see the claim is alive. */
+  touch(): Promise<void>;
+  /** Gives the claim up (the segment file itself is not touched). */
+  release(): Promise<void>;
+}
+
+/** State of a segment's current claim, as seen by this process. */
+export type ClaimState = 'free' | 'self' | 'alive' | 'dead';
+
+const OWNER_RE = /^\.(.+)\.owner(?:\.(\d{1,9}))?$/;
+const OWNER_TEMP_RE = /^\..+\.owner\.\d{1,9}\.(\d+)-[0-9a-f]+\.tmp$/;
+
+export function ownerFile(processingDir: string, name: string, generation = 1): string {
+  return path.join(processingDir, `.${name}.owner.${generation}`);
+}
+
+function errno(error: unknown): string | undefined {
+  return (error as NodeJS.ErrnoException | undefined)?.code;
 }
 
 async function exists(p: string): Promise<boolean> {
@@ -30,55 +82,192 @@ async function exists(p: string): Promise<boolean> {
   }
 }
 
-export function ownerFile(processingDir: string, name: string): string {
-  return path.join(processingDir, `.${name}.owner`);
+/** Owner files in a processing directory: segment name → generations, highest first. */
+async function listOwners(processingDir: string): Promise<Map<string, number[]>> {
+  const out = new Map<string, number[]>();
+  let entries: string[];
+  try {
+    entries = await readdir(processingDir);
+  } catch (error) {
+    if (errno(error) === 'ENOENT') return out;
+    throw error;
+  }
+  for (const entry of entries) {
+    const m = OWNER_RE.exec(entry);
+    if (!m) continue;
+    const name = m[1]!;
+    // The owner file of earlier versions, `.<name>.owner`, is generation 0.
+    const generation = m[2] === undefined ? 0 : Number(m[2]);
+    const list = out.get(name);
+    if (list) list.push(generation);
+    else out.set(name, [generation]);
+  }
+  for (const list of out.values()) list.sort((a, b) => b - a);
+  return out;
 }
 
-async function takeOwnership(owner: string): Promise<boolean> {
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const handle = await open(owner, 'wx');
-      await handle.writeFile(String(process.pid));
-      await handle.close();
-      return true;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const pid = Number(await readFile(owner, 'utf8').catch(() => ''));
-      // An owner file being written right now reads empty: treat it as alive.
-      if (Number.isNaN(pid) || pid === 0 || pidAlive(pid)) return false;
-      const stale = `${owner}.stale-${randomBytes(4).toString('hex')}`;
-      try {
-        await rename(owner, stale);
-        await unlink(stale).catch(() => {});
-      } catch {
-        return false; // another process stole it first
-      }
-    }
+function ownerPath(processingDir: string, name: string, generation: number): string {
+  return generation === 0
+    ? path.join(processingDir, `.${name}.owner`)
+    : ownerFile(processingDir, name, generation);
+}
+
+/** Whether the holder recorded in `file` is this process, alive, dead, or gone (file removed). */
+async function holderOf(file: string, staleAfterMs: number): Promise<ClaimState> {
+  let text: string;
+  let mtimeMs: number;
+  try {
+    [text, { mtimeMs }] = await Promise.all([readFile(file, 'utf8'), stat(file)]);
+  } catch (error) {
+    if (errno(error) === 'ENOENT') return 'free';
+    throw error;
   }
-  return false;
+  const holder = parseIdentity(text);
+  if (holder && isCurrentProcess(holder)) return 'self';
+  const alive = holder ? holderAlive(holder) : undefined;
+  if (alive !== undefined) return alive ? 'alive' : 'dead';
+  return Date.now() - mtimeMs > staleAfterMs ? 'dead' : 'alive';
 }
 
 /**
- * Claims `name` from `readyDir` (or a leftover in `processingDir`) for this process; returns the
- * path in `processingDir`, or undefined when another live process owns it or it is gone.
+ * Creates `file` with `content` unless it exists; true when this call created it. The content is
+ * complete the moment the name appears (hard link of a finished temporary file).
  */
-export async function claimSegment(readyDir: string, processingDir: string, name: string): Promise<string | undefined> {
+async function createExclusive(file: string, content: string): Promise<boolean> {
+  const tmp = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+  await writeFile(tmp, content, { flag: 'wx' });
+  try {
+    await link(tmp, file);
+    return true;
+  } catch (error) {
+    const code = errno(error);
+    if (code === 'EEXIST') return false;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw error;
+  } finally {
+    await unlink(tmp).catch(() => {});
+  }
+  // No hard links on this filesystem: exclusive create, then write. A crash in between leaves an
+  // empty owner file, which the age rule treats as stale.
+  let handle: Awaited<ReturnType<typeof open>>;
+  try {
+    handle = await open(file, 'wx');
+  } catch (error) {
+    if (errno(error) === 'EEXIST') return false;
+    throw error;
+  }
+  try {
+    await handle.writeFile(content);
+  } finally {
+    await handle.close();
+  }
+  return true;
+}
+
+function claimOf(name: string, segmentPath: string, owner: string): SegmentClaim {
+  return {
+    name,
+    path: segmentPath,
+    ownerFile: owner,
+    async touch() {
+      const now = new Date();
+      await utimes(owner, now, now).catch(() => {});
+    },
+    async release() {
+      await unlink(owner).catch(() => {});
+    },
+  };
+}
+
+/**
+ * Claims `name` from `readyDir` (or a leftover in `processingDir` whose holder died) for this
+ * process; undefined when another live process holds it or the segment is gone.
+ */
+export async function claimSegment(
+  readyDir: string,
+  processingDir: string,
+  name: string,
+  options: ClaimOptions = {},
+): Promise<SegmentClaim | undefined> {
+  const staleAfterMs = options.staleAfterMs ?? DEFAULT_CLAIM_STALE_MS;
   await mkdir(processingDir, { recursive: true });
-  const owner = ownerFile(processingDir, name);
-  if (!(await takeOwnership(owner))) return undefined;
+  const generations = (await listOwners(processingDir)).get(name) ?? [];
+  const top = generations[0];
+  if (top !== undefined) {
+    const state = await holderOf(ownerPath(processingDir, name, top), staleAfterMs);
+    if (state === 'alive' || state === 'self') return undefined;
+  }
+  const generation = (top ?? 0) + 1;
+  const owner = ownerFile(processingDir, name, generation);
+  if (!(await createExclusive(owner, JSON.stringify(currentProcess())))) return undefined;
+  // Every older generation is a dead claim: tidy them away.
+  for (const g of generations) await unlink(ownerPath(processingDir, name, g)).catch(() => {});
   const target = path.join(processingDir, name);
+  const claim = claimOf(name, target, owner);
   try {
     await rename(path.join(readyDir, name), target);
-    return target;
+    return claim;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    if (errno(error) !== 'ENOENT') {
+      await claim.release();
+      throw error;
+    }
   }
-  if (await exists(target)) return target; // a leftover of a crashed run
-  await unlink(owner).catch(() => {});
+  if (await exists(target)) return claim; // a leftover of a crashed run
+  await claim.release();
   return undefined;
 }
 
-/** Gives a claimed segment up: removes the owner file. */
+/** Removes every owner file of `name` that this process holds. */
 export async function releaseSegment(processingDir: string, name: string): Promise<void> {
-  await unlink(ownerFile(processingDir, name)).catch(() => {});
+  for (const g of (await listOwners(processingDir)).get(name) ?? []) {
+    const file = ownerPath(processingDir, name, g);
+    if ((await holderOf(file, Number.POSITIVE_INFINITY)) === 'self') await unlink(file).catch(() => {});
+  }
+}
+
+/** State of the current claim of each segment that has one. */
+export async function claimStates(
+  processingDir: string,
+  options: ClaimOptions = {},
+): Promise<Map<string, ClaimState>> {
+  const staleAfterMs = options.staleAfterMs ?? DEFAULT_CLAIM_STALE_MS;
+  const out = new Map<string, ClaimState>();
+  for (const [name, generations] of await listOwners(processingDir)) {
+    out.set(name, await holderOf(ownerPath(processingDir, name, generations[0]!), staleAfterMs));
+  }
+  return out;
+}
+
+/**
+ * Removes what dead claimers left that nobody will supersede: owner files of dead holders whose
+ * segment is no longer in `processing/` (finished or moved away before the claim was released),
+ * and temporary owner files of dead processes. Returns how many files were removed.
+ */
+export async function sweepClaims(processingDir: string, options: ClaimOptions = {}): Promise<number> {
+  let removed = 0;
+  let entries: string[];
+  try {
+    entries = await readdir(processingDir);
+  } catch {
+    return 0;
+  }
+  for (const entry of entries) {
+    const m = OWNER_TEMP_RE.exec(entry);
+    if (m && !pidAlive(Number(m[1]))) {
+      await unlink(path.join(processingDir, entry)).catch(() => {});
+      removed++;
+    }
+  }
+  const staleAfterMs = options.staleAfterMs ?? DEFAULT_CLAIM_STALE_MS;
+  for (const [name, generations] of await listOwners(processingDir)) {
+    const top = generations[0]!;
+    if ((await holderOf(ownerPath(processingDir, name, top), staleAfterMs)) !== 'dead') continue;
+    if (await exists(path.join(processingDir, name))) continue;
+    // Only generations up to the dead one: a claimer may be creating the next one right now.
+    for (const g of generations) {
+      await unlink(ownerPath(processingDir, name, g)).catch(() => {});
+      removed++;
+    }
+  }
+  return removed;
 }

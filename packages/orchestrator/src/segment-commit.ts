@@ -1,16 +1,22 @@
 /**
  * All-or-nothing publication of one segment's output.
  *
- * Files are finished under hidden temporary names first. Writing the segment's manifest is the
- * commit point; after it, temporary files are renamed into place (roll forward). A crash before
+ * Every file of a segment (dataset part files, its quarantine file, the processor checkpoint after
+ * it) is finished under a hidden temporary name first. Writing the segment's manifest is the
+ * commit point; after it the temporaries are renamed into place and the files an earlier commit
+ * of the same segment published but this one does not are removed (roll forward). A crash before
  * the manifest leaves only hidden temporaries, which recovery deletes (roll back); a crash after
- * it is finished by recovery. File names derive from the segment, so running a segment again
- * replaces its files instead of duplicating rows.
+ * it is finished by recovery. Publishing is idempotent (a temporary already renamed is skipped),
+ * so a crashed publisher, a restarted one and a recovering process can all finish the same
+ * manifest. File names derive from the segment, so running a segment again replaces its files
+ * instead of duplicating rows.
  */
+import { randomBytes } from 'node:crypto';
 import { readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import type { WrittenFile } from '@etl/core';
+import { EtlError, errorMessage, type Logger, silentLogger, type WrittenFile } from '@etl/core';
 import { writeFileAtomic } from './atomic-file.js';
+import { pidAlive } from './process-identity.js';
 
 export interface ManifestFile {
   readonly dataset: string;
@@ -22,6 +28,22 @@ export interface ManifestFile {
   readonly bytes: number;
 }
 
+/** A file committed with a segment that belongs to no dataset (quarantine, checkpoint). */
+export interface ManifestSideFile {
+  readonly kind: string;
+  /** Final path, relative to the output root. */
+  readonly path: string;
+  /** Temporary path, relative to the output root; dropped once published. */
+  readonly temp?: string;
+}
+
+/** What a segment was committed from, so a re-run can tell whether its output is current. */
+export interface ManifestInput {
+  readonly bytes: number;
+  readonly mtimeMs: number;
+  readonly lines: number;
+}
+
 export interface SegmentManifest {
   readonly version: 1;
   readonly segment: string;
@@ -30,20 +52,63 @@ export interface SegmentManifest {
   readonly published: boolean;
   readonly files: readonly ManifestFile[];
   readonly quarantinedLines: number;
+  /** Random id of this commit: a late publisher never marks a newer commit as its own. */
+  readonly commitId?: string;
+  readonly side?: readonly ManifestSideFile[];
+  /** Files of an earlier commit of the same segment that this one does not have: removed on publish. */
+  readonly replaced?: readonly string[];
+  readonly input?: ManifestInput;
+  /** Fingerprint of the settings the output was made with. */
+  readonly config?: string;
+  /** Rows the writer rejected (they are in the quarantine file too). */
+  readonly quarantinedRows?: number;
+}
+
+export interface CommitOptions {
+  /** Side files, absolute paths: `path` final, `tempPath` where the finished file is now. */
+  readonly side?: readonly { readonly kind: string; readonly path: string; readonly tempPath: string }[];
+  readonly input?: ManifestInput;
+  readonly config?: string;
+  readonly quarantinedRows?: number;
+  readonly logger?: Logger;
 }
 
 export const MANIFEST_DIR = '_manifests';
+
+/** The output was committed but could not be fully published; recovery finishes it. */
+export class SegmentPublishError extends EtlError {
+  readonly committed = true;
+  constructor(manifest: string, cause: unknown) {
+    super(
+      `${manifest}: output committed but publishing it failed (${errorMessage(cause)}); the next run finishes publishing it`,
+      'E_PUBLISH',
+      { cause },
+    );
+  }
+}
+
+function errno(error: unknown): string | undefined {
+  return (error as NodeJS.ErrnoException | undefined)?.code;
+}
 
 export function manifestPath(outRoot: string, inputId: string): string {
   return path.join(outRoot, MANIFEST_DIR, `${inputId}.json`);
 }
 
+/** The manifest at `file`; undefined when there is none or it is not a manifest (damaged). */
 export async function readManifest(file: string): Promise<SegmentManifest | undefined> {
+  let text: string;
   try {
-    return JSON.parse(await readFile(file, 'utf8')) as SegmentManifest;
+    text = await readFile(file, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if (errno(error) === 'ENOENT') return undefined;
     throw error;
+  }
+  try {
+    const m = JSON.parse(text) as SegmentManifest;
+    return m && typeof m === 'object' && Array.isArray(m.files) ? m : undefined;
+  } catch {
+    return undefined;
   }
 }
 
@@ -56,23 +121,72 @@ async function exists(file: string): Promise<boolean> {
   }
 }
 
-/** Renames every unpublished file of a manifest into place and marks it published. */
-async function publish(outRoot: string, file: string, manifest: SegmentManifest): Promise<void> {
-  for (const f of manifest.files) {
-    if (!f.temp) continue;
-    const temp = path.join(outRoot, f.temp);
-    if (await exists(temp)) await rename(temp, path.join(outRoot, f.path));
-    else if (!(await exists(path.join(outRoot, f.path)))) {
-      throw new Error(`manifest ${file}: neither ${f.temp} nor ${f.path} exists`);
-    }
-  }
+/** The same path as the filesystem stores it (lone surrogates become U+FFFD in UTF-8). */
+function storedPath(p: string): string {
+  return Buffer.from(p, 'utf8').toString('utf8');
+}
+
+/** Marks `manifest` published, unless a newer commit of the segment replaced it meanwhile. */
+async function markPublished(file: string, manifest: SegmentManifest): Promise<void> {
+  const current = await readManifest(file);
+  if (!current || current.commitId !== manifest.commitId) return;
   const files = manifest.files.map(({ temp: _temp, ...rest }) => rest);
-  await writeFileAtomic(file, `${JSON.stringify({ ...manifest, published: true, files }, null, 2)}\n`);
+  const side = manifest.side?.map(({ temp: _temp, ...rest }) => rest);
+  const { replaced: _replaced, ...rest } = manifest;
+  const done: SegmentManifest = { ...rest, published: true, files, ...(side ? { side } : {}) };
+  await writeFileAtomic(file, `${JSON.stringify(done, null, 2)}\n`);
 }
 
 /**
- * Commits a segment's deferred files: manifest first, then renames, then removes files an earlier
- * run of the same segment wrote that this run did not (different partitions or rollover).
+ * Renames every unpublished file of a committed manifest into place, removes the files it
+ * replaces and marks it published. Safe to run again and concurrently: a temporary that is gone
+ * while its final file exists was published already.
+ */
+async function publish(
+  outRoot: string,
+  file: string,
+  manifest: SegmentManifest,
+  logger: Logger,
+): Promise<void> {
+  const missing: string[] = [];
+  for (const f of [...manifest.files, ...(manifest.side ?? [])]) {
+    if (!f.temp) continue;
+    const final = path.join(outRoot, f.path);
+    try {
+      await rename(path.join(outRoot, f.temp), final);
+    } catch (error) {
+      if (errno(error) !== 'ENOENT') throw error;
+      if (!(await exists(final))) missing.push(f.path);
+    }
+  }
+  for (const r of manifest.replaced ?? []) {
+    await unlink(path.join(outRoot, r)).catch((error: unknown) => {
+      if (errno(error) !== 'ENOENT') throw error;
+    });
+  }
+  if (missing.length > 0) {
+    throw new EtlError(
+      `${file}: committed files are missing (neither temporary nor final file exists): ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', …' : ''}`,
+      'E_MANIFEST_BROKEN',
+    );
+  }
+  try {
+    await markPublished(file, manifest);
+  } catch (error) {
+    // Every file is in place; only the marker is stale, and recovery rewrites it.
+    logger.warn('could not mark a published manifest (recovery will)', {
+      manifest: file,
+      error: errorMessage(error),
+    });
+  }
+}
+
+/**
+ * Commits a segment's deferred files: finishes an unpublished earlier commit of the segment, writes
+ * the manifest (the commit point), renames the files into place and removes what an earlier commit
+ * published that this one does not (other partitions, fewer roll-over files, no quarantine file).
+ * Throws before the commit point when nothing was committed (the caller deletes its temporaries),
+ * and {@link SegmentPublishError} after it (the temporaries belong to the commit: keep them).
  */
 export async function commitSegment(
   outRoot: string,
@@ -80,43 +194,87 @@ export async function commitSegment(
   inputId: string,
   written: readonly { dataset: string; file: WrittenFile }[],
   quarantinedLines: number,
+  options: CommitOptions = {},
 ): Promise<SegmentManifest> {
+  const logger = options.logger ?? silentLogger;
   const file = manifestPath(outRoot, inputId);
   const previous = await readManifest(file);
+  if (previous && !previous.published) {
+    // Its late renames must not land on top of this commit's files.
+    await publish(outRoot, file, previous, logger).catch((error: unknown) =>
+      logger.warn('an earlier commit of the segment could not be finished; replacing it', {
+        manifest: file,
+        error: errorMessage(error),
+      }),
+    );
+  }
+  const files: ManifestFile[] = written.map(({ dataset, file: f }) => ({
+    dataset,
+    path: path.relative(outRoot, f.path),
+    ...(f.tempPath ? { temp: path.relative(outRoot, f.tempPath) } : {}),
+    rows: f.rows,
+    bytes: f.bytes,
+  }));
+  const side: ManifestSideFile[] = (options.side ?? []).map((s) => ({
+    kind: s.kind,
+    path: path.relative(outRoot, s.path),
+    temp: path.relative(outRoot, s.tempPath),
+  }));
+  const finals = new Set<string>();
+  for (const f of [...files, ...side]) {
+    const key = storedPath(f.path);
+    if (finals.has(key)) {
+      throw new EtlError(
+        `${segment}: two outputs of the segment map to the same file ${f.path}`,
+        'E_OUTPUT_COLLISION',
+      );
+    }
+    finals.add(key);
+  }
+  const replaced = new Set<string>();
+  if (previous) {
+    const earlier = [...previous.files, ...(previous.side ?? [])].map((f) => f.path);
+    for (const p of [...earlier, ...(previous.replaced ?? [])])
+      if (!finals.has(storedPath(p))) replaced.add(p);
+  }
   const manifest: SegmentManifest = {
     version: 1,
     segment,
     inputId,
+    commitId: randomBytes(8).toString('hex'),
     committedAt: new Date().toISOString(),
     published: false,
     quarantinedLines,
-    files: written.map(({ dataset, file: f }) => ({
-      dataset,
-      path: path.relative(outRoot, f.path),
-      ...(f.tempPath ? { temp: path.relative(outRoot, f.tempPath) } : {}),
-      rows: f.rows,
-      bytes: f.bytes,
-    })),
+    ...(options.quarantinedRows ? { quarantinedRows: options.quarantinedRows } : {}),
+    ...(options.input ? { input: options.input } : {}),
+    ...(options.config ? { config: options.config } : {}),
+    files,
+    ...(side.length ? { side } : {}),
+    ...(replaced.size ? { replaced: [...replaced] } : {}),
   };
-  await writeFileAtomic(file, `${JSON.stringify(manifest, null, 2)}\n`);
-  await publish(outRoot, file, manifest);
-  if (previous) {
-    const keep = new Set(manifest.files.map((f) => f.path));
-    for (const f of previous.files) {
-      if (!keep.has(f.path)) await unlink(path.join(outRoot, f.path)).catch(() => {});
-    }
+  await writeFileAtomic(file, `${JSON.stringify(manifest, null, 2)}\n`); // the commit point
+  try {
+    await publish(outRoot, file, manifest, logger);
+  } catch (error) {
+    throw new SegmentPublishError(file, error);
   }
   return { ...manifest, published: true };
 }
 
-function pidAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
+/**
+ * Publishes the manifest of `inputId` when it is committed but not yet published; returns it as
+ * it then stands (undefined when there is none). Throws when publishing fails.
+ */
+export async function finishCommit(
+  outRoot: string,
+  inputId: string,
+  options: { logger?: Logger } = {},
+): Promise<SegmentManifest | undefined> {
+  const file = manifestPath(outRoot, inputId);
+  const manifest = await readManifest(file);
+  if (!manifest || manifest.published) return manifest;
+  await publish(outRoot, file, manifest, options.logger ?? silentLogger);
+  return { ...manifest, published: true };
 }
 
 const TEMP_RE = /^\..*\.(\d+)-[0-9a-f]+\.tmp$/;
@@ -138,30 +296,56 @@ async function* walk(dir: string): AsyncGenerator<string> {
 export interface RecoveryReport {
   readonly rolledForward: number;
   readonly tempFilesRemoved: number;
+  /** Committed manifests that could not be finished (logged; their segment is processed again). */
+  readonly unfinished?: number;
 }
 
 /**
- * Finishes what a crashed run left: publishes committed-but-unpublished manifests, then removes
- * temporary files of dead processes (written by a run that never reached its commit point).
+ * Finishes what crashed runs left: publishes committed-but-unpublished manifests, then removes
+ * temporary files of dead processes that no committed manifest needs (written by a run that never
+ * reached its commit point). Never throws for one bad manifest: it is logged and left alone.
  */
-export async function recoverOutput(outRoot: string): Promise<RecoveryReport> {
-  let rolledForward = 0;
-  let tempFilesRemoved = 0;
-  const manifestDir = path.join(outRoot, MANIFEST_DIR);
-  for await (const file of walk(manifestDir)) {
-    if (!file.endsWith('.json') || path.basename(file).startsWith('.')) continue;
-    const manifest = await readManifest(file);
-    if (manifest && !manifest.published) {
-      await publish(outRoot, file, manifest);
-      rolledForward++;
-    }
-  }
+export async function recoverOutput(
+  outRoot: string,
+  options: { logger?: Logger } = {},
+): Promise<RecoveryReport> {
+  const logger = options.logger ?? silentLogger;
+  // Temporaries of processes dead now, found first: a process dead now commits nothing later, so
+  // every manifest that needs one of them is visible to the loop below.
+  const dead: string[] = [];
   for await (const file of walk(outRoot)) {
     const m = TEMP_RE.exec(path.basename(file));
-    if (m && !pidAlive(Number(m[1]))) {
-      await unlink(file).catch(() => {});
-      tempFilesRemoved++;
+    if (m && !pidAlive(Number(m[1]))) dead.push(file);
+  }
+  let rolledForward = 0;
+  let unfinished = 0;
+  const needed = new Set<string>();
+  for await (const file of walk(path.join(outRoot, MANIFEST_DIR))) {
+    if (!file.endsWith('.json') || path.basename(file).startsWith('.')) continue;
+    const manifest = await readManifest(file);
+    if (!manifest || manifest.published) continue;
+    try {
+      await publish(outRoot, file, manifest, logger);
+      rolledForward++;
+    } catch (error) {
+      unfinished++;
+      for (const f of [...manifest.files, ...(manifest.side ?? [])])
+        if (f.temp) needed.add(path.join(outRoot, f.temp));
+      logger.error('a committed segment could not be published', {
+        manifest: file,
+        error: errorMessage(error),
+      });
     }
   }
-  return { rolledForward, tempFilesRemoved };
+  let tempFilesRemoved = 0;
+  for (const file of dead) {
+    if (needed.has(file)) continue;
+    try {
+      await unlink(file);
+      tempFilesRemoved++;
+    } catch {
+      // Renamed into place by the roll-forward above, or removed by someone else.
+    }
+  }
+  return { rolledForward, tempFilesRemoved, ...(unfinished ? { unfinished } : {}) };
 }

@@ -4,12 +4,16 @@
  * and rows are routed by channel to one writer session per dataset. Output is committed
  * all-or-nothing per segment (see segment-commit.ts).
  */
+import { stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import {
+  ConfigError,
+  EtlError,
   type Logger,
   type Processor,
   ProcessorChain,
   type ProcessorRegistry,
+  type QuarantineSink,
   type Row,
   type Schema,
   silentLogger,
@@ -18,8 +22,10 @@ import {
   type WrittenFile,
 } from '@etl/core';
 import {
+  AdvancedTradeLineScanner,
   bookSnapshotSchema,
   candlesSchema,
+  ExchangeFeedParser,
   Level2Processor,
   level2Schema,
   marketTradesSchema,
@@ -40,13 +46,20 @@ import {
 } from './channel-config.js';
 import { CheckpointStore } from './checkpoint-store.js';
 import { routeRows } from './dataset-router.js';
-import { QuarantineCollector } from './quarantine-file.js';
-import { commitSegment, type SegmentManifest } from './segment-commit.js';
+import { committedManifest, datasetCounts, NO_STATS, settingsFingerprint } from './committed-segment.js';
+import { PartitionValueGuard } from './partition-value-guard.js';
+import { QuarantineSpool } from './quarantine-spool.js';
+import { commitSegment, type SegmentManifest, SegmentPublishError } from './segment-commit.js';
 import { segmentId } from './segment-id.js';
+
+/** The capture's feed: Advanced Trade (`coinbase`) or the legacy Exchange feed (`coinbase-exchange`). */
+export type CoinbaseSource = 'coinbase' | 'coinbase-exchange';
 
 export interface CoinbaseSegmentPipelineOptions {
   /** Root of the output; datasets land in `<outputDir>/coinbase/<dataset>/`. */
   readonly outputDir: string;
+  /** Which feed the segments hold (default 'coinbase'); both fill the same datasets. */
+  readonly source?: CoinbaseSource;
   /** Seed-style (snake_case) or camelCase channel config, merged over the defaults. */
   readonly channelConfig?: ChannelConfigMap | Record<string, unknown>;
   readonly compression?: ParquetCompression;
@@ -74,10 +87,23 @@ export interface SegmentResult {
   readonly inputId: string;
   readonly datasets: Readonly<Record<string, DatasetSummary>>;
   readonly quarantinedLines: number;
+  /** Rows rejected after parsing (by the writer's schema check or the partition value check). */
+  readonly quarantinedRows?: number;
   readonly lines: number;
   readonly bytesIn: number;
   readonly manifest: SegmentManifest;
+  /** True when the segment's output was already committed and it was not converted again. */
+  readonly resumed?: boolean;
   readonly stats: { readonly reader: Stats; readonly chain: Stats; readonly writer: Stats };
+}
+
+export interface ProcessSegmentOptions {
+  /** Datasets to write (default: every enabled one). */
+  readonly channels?: readonly string[];
+  /** Aborting rolls the segment back at the next batch (until its commit point). */
+  readonly signal?: AbortSignal;
+  /** Only finish a segment whose output was committed from the same file and settings. */
+  readonly resume?: boolean;
 }
 
 export const SOURCE = 'coinbase';
@@ -100,17 +126,41 @@ export class CoinbaseSegmentPipeline {
     this.outRoot = path.join(options.outputDir, SOURCE);
     this.channels = resolveChannelConfig(options.channelConfig ?? {});
     this.logger = options.logger ?? silentLogger;
+    // Creating the plugin processors once checks every `processors` entry now: a misspelt name is
+    // a config error at start, not a failure of every segment (which would move them to failed/).
+    this.pluginChains();
   }
 
-  /** Processes one segment; `channels` limits which datasets are written. */
-  async processSegment(file: string, opts: { channels?: readonly string[] } = {}): Promise<SegmentResult> {
+  /**
+   * Processes one segment; `channels` limits which datasets are written. `signal` stops it between
+   * batches and rolls it back (an `E_ABORTED` error); once the commit point is passed it finishes.
+   * With `resume`, a segment whose output was committed from this very file with the same settings
+   * is only finished, not converted again.
+   */
+  async processSegment(file: string, opts: ProcessSegmentOptions = {}): Promise<SegmentResult> {
     const inputId = segmentId(file);
     const only = opts.channels ? new Set(opts.channels) : undefined;
     const enabled = (d: BuiltinDataset) => this.channels[d].enabled && (!only || only.has(d));
-    const quarantine = new QuarantineCollector();
+    const info = await stat(file);
+    const config = settingsFingerprint({
+      source: this.options.source ?? SOURCE,
+      channels: this.channels,
+      only: opts.channels ? [...opts.channels].sort() : null,
+      compression: this.options.compression ?? 'zstd',
+      rowGroupSize: this.options.rowGroupSize ?? null,
+      maxRowsPerFile: this.options.maxRowsPerFile ?? null,
+      checkpoints: this.options.checkpoints !== false,
+    });
+    if (opts.resume) {
+      const done = await committedManifest(this.outRoot, inputId, { bytes: info.size, mtimeMs: info.mtimeMs }, config, this.options.checkpoints !== false, this.logger);
+      if (done) return this.resumedResult(file, inputId, done);
+    }
+    const quarantine = new QuarantineSpool(path.join(this.outRoot, '_quarantine', `${inputId}.ndjson`), file);
     const reader = new NDJSONReader({
       quarantine,
       logger: this.logger,
+      // Advanced Trade: the dominant l2_data lines skip JSON.parse (RawParser falls back to it).
+      ...(this.options.source === 'coinbase-exchange' ? {} : { lineParser: new AdvancedTradeLineScanner() }),
       ...(this.options.batchSize ? { batchSize: this.options.batchSize } : {}),
       ...(this.options.maxErrors !== undefined ? { maxErrors: this.options.maxErrors } : {}),
     });
@@ -124,12 +174,26 @@ export class CoinbaseSegmentPipeline {
     const writer = new ParquetWriter({
       compression: this.options.compression ?? 'zstd',
       logger: this.logger,
+      // A row that does not fit its schema is set aside, not fatal for the whole segment.
+      quarantine,
       ...(this.options.rowGroupSize ? { rowGroupSize: this.options.rowGroupSize } : {}),
       ...(this.options.maxRowsPerFile ? { maxRowsPerFile: this.options.maxRowsPerFile } : {}),
     });
     const sessions = new Map<string, WriteSession<Row>>();
+    const guards = new Map<string, PartitionValueGuard>();
+    const guarded = (dataset: string, partitionCols: readonly string[], rows: readonly Row[]): readonly Row[] => {
+      let guard = guards.get(dataset);
+      if (!guard) guards.set(dataset, (guard = new PartitionValueGuard(partitionCols, path.join(this.outRoot, dataset), quarantine)));
+      return guard.filter(rows);
+    };
     const plugins = this.pluginChains();
+    // Asked once per batch and dataset; processors build extended schemas anew each time.
+    const schemas = new Map<string, Schema | undefined>();
     const outputSchemaFor = (dataset: string): Schema | undefined => {
+      if (!schemas.has(dataset)) schemas.set(dataset, computeSchema(dataset));
+      return schemas.get(dataset);
+    };
+    const computeSchema = (dataset: string): Schema | undefined => {
       if (dataset in RAW_SCHEMAS) return stateful.outputSchema(RAW_SCHEMAS[dataset as BuiltinDataset]);
       if (dataset === 'quality') return qualitySchema;
       const snap = /^book_snapshot_(\d+)_/.exec(dataset);
@@ -150,7 +214,11 @@ export class CoinbaseSegmentPipeline {
           partitionCols,
           inputId,
           deferPublish: true,
-          metadata: { 'etl.source': SOURCE, 'etl.dataset': dataset, 'etl.segment': path.basename(file) },
+          metadata: {
+            'etl.source': this.options.source ?? SOURCE,
+            'etl.dataset': dataset,
+            'etl.segment': path.basename(file),
+          },
         });
         sessions.set(dataset, s);
       }
@@ -174,12 +242,18 @@ export class CoinbaseSegmentPipeline {
           }
           if (plugin.some((p) => p.replaces)) continue;
         }
-        await sessionFor(dataset, schema, partitionsFor(dataset)).write(list);
+        const partitionCols = partitionsFor(dataset);
+        await sessionFor(dataset, schema, partitionCols).write(guarded(dataset, partitionCols, list));
       }
     };
 
+    let checkpointTemp: string | undefined;
     try {
-      for await (const batch of reader.read(file)) await write(chain.process(batch));
+      for await (const batch of reader.read(file)) {
+        if (opts.signal?.aborted) throw new EtlError(`${file}: interrupted; the segment was rolled back`, 'E_ABORTED');
+        await write(chain.process(batch));
+        await quarantine.flush();
+      }
       await write(chain.flush());
       for (const [dataset, list] of plugins) {
         for (const out of list) {
@@ -192,9 +266,24 @@ export class CoinbaseSegmentPipeline {
         const result = await session.close();
         for (const f of result.files) written.push({ dataset, file: f });
       }
-      if (quarantine.lineCount > 0) await quarantine.writeTo(path.join(this.outRoot, '_quarantine', `${inputId}.ndjson`));
-      const manifest = await commitSegment(this.outRoot, path.basename(file), inputId, written, quarantine.lineCount);
-      if (checkpoints) await checkpoints.save(inputId, stateful.checkpoint());
+      // The quarantine file and the state after the segment are committed with its output.
+      const side: { kind: string; path: string; tempPath: string }[] = [];
+      const quarantineTemp = await quarantine.finish();
+      if (quarantineTemp) side.push({ kind: 'quarantine', path: quarantine.file, tempPath: quarantineTemp });
+      if (checkpoints) {
+        const saved = await checkpoints.saveTemporary(inputId, stateful.checkpoint());
+        checkpointTemp = saved.tempPath;
+        side.push({ kind: 'checkpoint', ...saved });
+      }
+      if (opts.signal?.aborted) throw new EtlError(`${file}: interrupted; the segment was rolled back`, 'E_ABORTED');
+      const readerStats = reader.stats();
+      const manifest = await commitSegment(this.outRoot, path.basename(file), inputId, written, quarantine.lineCount, {
+        side,
+        input: { bytes: info.size, mtimeMs: info.mtimeMs, lines: readerStats.recordsIn },
+        config,
+        quarantinedRows: quarantine.rowCount,
+        logger: this.logger,
+      });
       const datasets: Record<string, DatasetSummary> = {};
       for (const { dataset, file: f } of written) {
         const d = (datasets[dataset] ??= { rows: 0, files: 0, bytes: 0 });
@@ -202,32 +291,64 @@ export class CoinbaseSegmentPipeline {
         d.files += 1;
         d.bytes += f.bytes;
       }
-      const readerStats = reader.stats();
       return {
         segment: path.basename(file),
         inputId,
         datasets,
         quarantinedLines: quarantine.lineCount,
+        quarantinedRows: quarantine.rowCount,
         lines: readerStats.recordsIn,
         bytesIn: readerStats.bytesIn,
         manifest,
         stats: { reader: readerStats, chain: chain.stats(), writer: writer.stats() },
       };
     } catch (error) {
+      // Past the commit point the temporaries belong to the manifest: recovery publishes them.
+      if (error instanceof SegmentPublishError) throw error;
       await Promise.all([...sessions.values()].map((s) => s.abort().catch(() => {})));
+      await quarantine.discard();
+      if (checkpointTemp) await unlink(checkpointTemp).catch(() => {});
       throw error;
     }
   }
 
+  private resumedResult(file: string, inputId: string, manifest: SegmentManifest): SegmentResult {
+    this.logger.info('segment output already committed; not converted again', { segment: path.basename(file) });
+    return {
+      segment: path.basename(file),
+      inputId,
+      datasets: datasetCounts(manifest),
+      quarantinedLines: manifest.quarantinedLines,
+      quarantinedRows: manifest.quarantinedRows ?? 0,
+      lines: manifest.input?.lines ?? 0,
+      bytesIn: manifest.input?.bytes ?? 0,
+      manifest,
+      resumed: true,
+      stats: NO_STATS,
+    };
+  }
+
   /** Parser → level2 (books) → trades → ticker, all channels in wire order. */
-  private buildChain(quarantine: QuarantineCollector): { chain: ProcessorChain<unknown, Row>; stateful: ProcessorChain } {
+  private buildChain(quarantine: QuarantineSink): { chain: ProcessorChain<unknown, Row>; stateful: ProcessorChain } {
     const c = this.channels;
     const tradesOptions = c.market_trades.processorOptions;
     const inferAggressor = c.market_trades.enabled && tradesOptions.inferAggressor === true;
-    const parser = new RawParser({ source: 'coinbase', quarantine, logger: this.logger });
+    // The Exchange feed has no connection-wide sequence number (rows carry null), so there is
+    // nothing for the level2 sequence check to follow.
+    const exchange = this.options.source === 'coinbase-exchange';
+    const parser = exchange
+      ? new ExchangeFeedParser({ quarantine, logger: this.logger })
+      : new RawParser({ source: 'coinbase', quarantine, logger: this.logger });
     const stages: Processor<Row, Row>[] = [];
     if (c.level2.enabled || inferAggressor) {
-      stages.push(new Level2Processor({ ...c.level2.processorOptions, annotateTrades: inferAggressor, logger: this.logger }));
+      stages.push(
+        new Level2Processor({
+          ...(exchange ? { sequenceCheck: 'off' as const } : {}),
+          ...c.level2.processorOptions,
+          annotateTrades: inferAggressor,
+          logger: this.logger,
+        }),
+      );
     }
     stages.push(new TradesProcessor({ ...tradesOptions, logger: this.logger }));
     stages.push(new TickerProcessor({ ...c.ticker.processorOptions }));
@@ -241,7 +362,12 @@ export class CoinbaseSegmentPipeline {
     const registry = this.options.registry;
     for (const channel of Object.values(this.channels)) {
       if (!channel.processors.length) continue;
-      if (!registry) throw new Error(`channel ${channel.dataset} names processors but no plugin registry was given`);
+      if (!registry) {
+        throw new ConfigError(
+          `etl.channels.${channel.dataset}.processors`,
+          'names plugin processors, but no plugins are loaded (list them under "plugins")',
+        );
+      }
       const list: PluginOutput[] = channel.processors.map((ref, i) => {
         const processor = registry.create(ref.use, ref.options ?? {}, { logger: this.logger }, `etl.channels.${channel.dataset}.processors[${i}]`);
         return {

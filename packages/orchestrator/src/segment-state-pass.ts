@@ -41,7 +41,10 @@ export class SegmentStatePass {
 
   constructor(private readonly options: CoinbaseSegmentPipelineOptions) {
     if (options.checkpoints === false) {
-      throw new ConfigError('checkpoints', 'a state pass exists to save checkpoints; it cannot run with checkpoints off');
+      throw new ConfigError(
+        'checkpoints',
+        'a state pass exists to save checkpoints; it cannot run with checkpoints off',
+      );
     }
     this.outRoot = path.join(options.outputDir, SOURCE);
     this.checkpointDir = path.join(this.outRoot, '_state', 'checkpoints');
@@ -63,22 +66,49 @@ export class SegmentStatePass {
   }
 
   /**
+   * Removes what an interrupted pass of `inputId` left in the scratch directory (call it when the
+   * segment's state turns out to be saved already and no pass will run to clean up).
+   */
+  async removeScratch(inputId: string): Promise<void> {
+    let names: string[];
+    try {
+      names = await readdir(this.scratchParent);
+    } catch {
+      return;
+    }
+    const prefix = `${inputId}.`;
+    for (const name of names) {
+      if (name.startsWith(prefix))
+        await rm(path.join(this.scratchParent, name), { recursive: true, force: true });
+    }
+  }
+
+  private get scratchParent(): string {
+    return path.join(this.outRoot, '_state', SCRATCH_DIR);
+  }
+
+  /**
    * Runs the pass for one segment and saves its checkpoint (atomically: a rename into the
    * checkpoint directory). Run at most one pass per segment at a time: a pass removes the
    * scratch directories an interrupted earlier pass of the same segment left behind.
    */
   async run(file: string): Promise<StatePassResult> {
     const inputId = segmentId(file);
-    const scratchParent = path.join(this.outRoot, '_state', SCRATCH_DIR);
-    await removeScratchOf(scratchParent, inputId);
-    const scratch = path.join(scratchParent, `${inputId}.${process.pid}-${randomBytes(4).toString('hex')}`);
+    await this.removeScratch(inputId);
+    const scratch = path.join(
+      this.scratchParent,
+      `${inputId}.${process.pid}-${randomBytes(4).toString('hex')}`,
+    );
     const scratchCheckpoints = path.join(scratch, SOURCE, '_state', 'checkpoints');
     try {
       const previous = await this.store.loadBefore(inputId);
       if (previous) {
         await mkdir(scratchCheckpoints, { recursive: true });
         // The file itself, not a re-serialisation: the restored state is exactly what was saved.
-        await copyFile(this.checkpointPath(previous.segment), path.join(scratchCheckpoints, `${previous.segment}.json`));
+        await copyFile(
+          this.checkpointPath(previous.segment),
+          path.join(scratchCheckpoints, `${previous.segment}.json`),
+        );
       }
       const pipeline = new CoinbaseSegmentPipeline({ ...this.options, outputDir: scratch });
       const result = await pipeline.processSegment(file, { channels: [] });
@@ -97,18 +127,5 @@ export class SegmentStatePass {
     } finally {
       await rm(scratch, { recursive: true, force: true });
     }
-  }
-}
-
-async function removeScratchOf(dir: string, inputId: string): Promise<void> {
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch {
-    return;
-  }
-  const prefix = `${inputId}.`;
-  for (const name of names) {
-    if (name.startsWith(prefix)) await rm(path.join(dir, name), { recursive: true, force: true });
   }
 }

@@ -48,6 +48,7 @@ export class Level2Processor implements Processor<Row, Row> {
   private readonly sampler: BookSnapshotSampler | null;
   private readonly continuity: BookContinuity;
   private products = new Map<string, ProductBook>();
+  private readonly schemas = new WeakMap<Schema, Schema>();
   private out: Row[] = [];
   /** The open level2 message: its book and the rows applied so far. */
   private msg: ProductBook | null = null;
@@ -118,6 +119,16 @@ export class Level2Processor implements Processor<Row, Row> {
   /** Level2 input gains the book columns; trades input gains the top of book with annotateTrades. */
   outputSchema(input?: Schema): Schema | undefined {
     if (!input) return undefined;
+    // Pipelines ask once per batch; the answer only depends on the input schema.
+    let output = this.schemas.get(input);
+    if (output === undefined) {
+      output = this.extendedSchema(input);
+      this.schemas.set(input, output);
+    }
+    return output;
+  }
+
+  private extendedSchema(input: Schema): Schema {
     if (this.columns && getField(input, 'price_level')) return extendSchema(input, this.columns.fields());
     if (this.annotateTrades && getField(input, 'trade_id')) {
       return extendSchema(input, [

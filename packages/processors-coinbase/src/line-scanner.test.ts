@@ -89,7 +89,29 @@ function random(seed: number): () => number {
   };
 }
 
-const NOISE = ['"', '\\', ' ', '\t', '\u0001', '-', '+', 'e', 'E', '.', '0', '9', '{', '}', '[', ']', ',', ':', 'x', 'é', 'Z'];
+const NOISE = [
+  '"',
+  '\\',
+  ' ',
+  '\t',
+  '\u0001',
+  '-',
+  '+',
+  'e',
+  'E',
+  '.',
+  '0',
+  '9',
+  '{',
+  '}',
+  '[',
+  ']',
+  ',',
+  ':',
+  'x',
+  'é',
+  'Z',
+];
 const SWAPS: [string, string][] = [
   ['"bid"', '"ask"'],
   ['"offer"', '"BID"'],
@@ -219,7 +241,19 @@ describe('AdvancedTradeLineScanner (fast path) against JSON.parse (plain path)',
   it('turns decimal strings into exactly the numbers Number() makes', () => {
     const next = random(7);
     const scanner = new AdvancedTradeLineScanner();
-    const decimals: string[] = ['0', '0.0', '007', '0.1', '0.30000000000000004', '9007199254740993', '1.7976931348623157', '123456789012345', '1234567890123456', '0.000000000000001', '99999999999999.99'];
+    const decimals: string[] = [
+      '0',
+      '0.0',
+      '007',
+      '0.1',
+      '0.30000000000000004',
+      '9007199254740993',
+      '1.7976931348623157',
+      '123456789012345',
+      '1234567890123456',
+      '0.000000000000001',
+      '99999999999999.99',
+    ];
     for (let i = 0; i < 20_000; i++) {
       const intDigits = 1 + Math.floor(next() * 10);
       const fracDigits = Math.floor(next() * 12);

@@ -13,7 +13,7 @@
  * the two paths can only differ in speed; the differential tests check this on the fixtures and
  * on thousands of mutated lines.
  */
-import { ScannedLevel2Frame, type ScannedLevel2Event, type ScannedTime } from './scanned-frames.js';
+import { type ScannedLevel2Event, ScannedLevel2Frame, type ScannedTime } from './scanned-frames.js';
 import { asciiText, ScannedTimes } from './scanned-times.js';
 import { NS_1971 } from './timestamp-cache.js';
 
@@ -268,6 +268,11 @@ export class AdvancedTradeLineScanner {
     if (literalAt(bytes, p, end, METADATA_L2) === end) return true;
     const sourceTo = plainStringEnd(bytes, literalAt(bytes, p, end, METADATA_SOURCE), end);
     const channelTo = plainStringEnd(bytes, literalAt(bytes, sourceTo, end, METADATA_CHANNEL), end);
-    return channelTo > 0 && channelTo + 3 === end && bytes[channelTo + 1] === CLOSE_BRACE && bytes[channelTo + 2] === CLOSE_BRACE;
+    return (
+      channelTo > 0 &&
+      channelTo + 3 === end &&
+      bytes[channelTo + 1] === CLOSE_BRACE &&
+      bytes[channelTo + 2] === CLOSE_BRACE
+    );
   }
 }

@@ -30,7 +30,7 @@ describe('RawParser on crafted frames', () => {
     expect(out.map((r) => [r.event_time, r.date, r.hour])).toEqual([
       [0n, '2026-08-09', '21'],
       [null, '2026-08-09', '21'],
-      [parseTimestampNs('2026-08-10T00:00:00.000000001Z'), '2026-08-10', '00'],
+      [parseTimestampNs('2026-08-10T00:00:00.000000001Z'), '2026-08-10', '0'],
     ]);
     expect(out[0]!.client_id).toBeNull();
   });

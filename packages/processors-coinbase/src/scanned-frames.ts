@@ -10,7 +10,7 @@ export interface ScannedTime {
   readonly ns: bigint;
   /** `'YYYY-MM-DD'` (UTC) of {@link ns}. */
   readonly date: string;
-  /** `'00'`–`'23'` (UTC) of {@link ns}. */
+  /** `'0'`–`'23'` (UTC, unpadded) of {@link ns}. */
   readonly hour: string;
 }
 

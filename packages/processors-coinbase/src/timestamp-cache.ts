@@ -16,7 +16,7 @@ export class TimestampCache {
   ns = 0n;
   /** `'YYYY-MM-DD'` of {@link ns}. */
   date = '';
-  /** `'00'`–`'23'` of {@link ns}. */
+  /** `'0'`–`'23'` (unpadded) of {@link ns}. */
   hour = '';
   /** Why the last call returned false. */
   reason = '';

@@ -264,3 +264,41 @@ describe('NDJSONReader text mode', () => {
     ).toBe(true);
   });
 });
+
+describe('NDJSONReader with a line parser', () => {
+  /** Knows lines that start with `{"fast":` and hands back a marker object with the bytes it saw. */
+  const parser = {
+    seen: [] as string[],
+    parse(bytes: Uint8Array, start: number, end: number): unknown {
+      const text = Buffer.from(bytes.subarray(start, end)).toString('utf8');
+      this.seen.push(text);
+      return text.startsWith('{"fast":') ? { parsedBy: 'fast', text } : undefined;
+    },
+  };
+
+  it('takes the parser’s value for the lines it knows and JSON.parse for the rest', async () => {
+    parser.seen.length = 0;
+    const content = '{"fast":1}\r\n{"slow":2}\n\n{"fast":\n{"bad":,}\n{"fast":3}';
+    const path = file(content);
+    const plain = await readAll(path);
+    const fast = await readAll(path, { lineParser: parser });
+    expect(lineValues(fast.records)).toEqual([
+      [1, { parsedBy: 'fast', text: '{"fast":1}' }],
+      [2, { slow: 2 }],
+      [4, { parsedBy: 'fast', text: '{"fast":' }],
+      [6, { parsedBy: 'fast', text: '{"fast":3}' }],
+    ]);
+    // Blank lines never reach the parser; CR is not part of the line.
+    expect(parser.seen).toEqual(['{"fast":1}', '{"slow":2}', '{"fast":', '{"bad":,}', '{"fast":3}']);
+    // Lines it declines are quarantined exactly as without it.
+    expect(fast.quarantine).toEqual(plain.quarantine.filter((q) => q.line !== 4));
+    expect(fast.stats.recordsIn).toBe(plain.stats.recordsIn);
+  });
+
+  it('is not used in text mode', async () => {
+    parser.seen.length = 0;
+    const { records } = await readAll(file('{"fast":1}\n'), { decode: 'text', lineParser: parser });
+    expect(lineValues(records)).toEqual([[1, '{"fast":1}']]);
+    expect(parser.seen).toEqual([]);
+  });
+});

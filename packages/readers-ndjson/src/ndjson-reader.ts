@@ -122,6 +122,14 @@ export class NDJSONReader implements Reader<SourceRecord> {
       return undefined;
     }
     stats.recordsIn++;
+    const lineParser = this.options.lineParser;
+    if (lineParser) {
+      const fast = lineParser.parse(s.buf, s.start, s.end);
+      if (fast !== undefined) {
+        stats.recordsOut++;
+        return { file: state.file, line: s.line, bytes: s.bytes, value: fast };
+      }
+    }
     let text: string;
     try {
       text = this.decoder.decode(s.buf.subarray(s.start, s.end));

@@ -3,8 +3,24 @@ import { ConfigError, type Logger, type QuarantineSink, silentLogger } from '@et
 /** `json` parses each line; `text` hands the line on as a string for a specialised parser. */
 export type NDJSONDecodeMode = 'json' | 'text';
 
+/**
+ * A parser for lines of a shape it knows, faster than decoding and `JSON.parse` there. It gets
+ * the line's raw bytes and returns a value only for a line that is valid UTF-8 and valid JSON
+ * and that its consumer treats exactly like `JSON.parse(line)`; for any other line it returns
+ * undefined and the reader decodes and parses the line as usual (bad lines are then quarantined
+ * as always).
+ */
+export interface LineParser {
+  /** The line is `bytes[start, end)`, without its terminator. */
+  parse(bytes: Uint8Array, start: number, end: number): unknown;
+}
+
 export interface NDJSONReaderOptions {
-  /** Records per yielded batch. Default 1024. */
+  /**
+   * Records per yielded batch. Default 128: everything made from a batch (records, rows) is alive
+   * until the batch is written, and with 1024-line batches V8's young-generation collections copy
+   * and promote so much of it that they took a fifth of a segment's time; 128 cut that tenfold.
+   */
   readonly batchSize?: number;
   /**
    * Longest line accepted, in bytes without its line terminator. Longer lines are quarantined
@@ -18,6 +34,8 @@ export interface NDJSONReaderOptions {
   readonly logger?: Logger;
   /** Default `'json'`. */
   readonly decode?: NDJSONDecodeMode;
+  /** With `decode: 'json'`: tried on every line before it is decoded and parsed. */
+  readonly lineParser?: LineParser;
   /** Bytes read from disk at a time. Default 1 MiB. */
   readonly highWaterMark?: number;
 }
@@ -29,10 +47,11 @@ export interface ResolvedNDJSONReaderOptions {
   readonly quarantine: QuarantineSink | undefined;
   readonly logger: Logger;
   readonly decode: NDJSONDecodeMode;
+  readonly lineParser: LineParser | undefined;
   readonly highWaterMark: number;
 }
 
-export const DEFAULT_BATCH_SIZE = 1024;
+export const DEFAULT_BATCH_SIZE = 128;
 export const DEFAULT_MAX_LINE_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_HIGH_WATER_MARK = 1024 * 1024;
 
@@ -77,6 +96,8 @@ export function resolveOptions(options: NDJSONReaderOptions = {}): ResolvedNDJSO
     quarantine: options.quarantine,
     logger: options.logger ?? silentLogger,
     decode,
+    // Only JSON lines go through a line parser.
+    lineParser: decode === 'json' ? options.lineParser : undefined,
     highWaterMark: positiveInteger('highWaterMark', options.highWaterMark, DEFAULT_HIGH_WATER_MARK, 2 ** 30),
   };
 }

@@ -1,64 +1,79 @@
 import { checkValue, dayFromDateKey, type Field } from '@etl/core';
-import type { ColumnSource } from 'hyparquet-writer';
-
-/** What hyparquet-writer accepts as a column's values. */
-export type ColumnValues = ColumnSource['data'];
+import type { ColumnChunk } from './column-chunk.js';
 
 /**
  * One column of a partition's pending row group. Values are stored at a row index rather than
  * appended, so a row rejected half-way leaves nothing behind: the next row simply overwrites it.
+ * Storage is typed (no boxed number or bigint per row); strings are kept as indexes into the
+ * distinct strings of the pending group.
  */
 export interface ColumnBuffer {
   readonly field: Field;
+  /**
+   * The typed storage and validity bytes (undefined for required fields). Row appenders store
+   * the common values straight into these after {@link ensureCapacity}, and call `set` for the rest.
+   */
+  readonly data: Float64Array | Int32Array | BigInt64Array | Uint8Array;
+  readonly valid: Uint8Array | undefined;
+  /** Grows the storage to hold at least `rows` rows. */
+  ensureCapacity(rows: number): void;
   /** Stores `value` at row `index`; false when the value does not fit the field. */
   set(index: number, value: unknown): boolean;
   /** Why `value` does not fit; only meaningful after `set` returned false. */
   problem(value: unknown): string;
-  /** The first `rows` values, as hyparquet-writer encodes them (null where a value is null). */
-  values(rows: number): ColumnValues;
+  /** Hands over the first `rows` values and starts an empty group. */
+  take(rows: number): ColumnChunk;
+  /** Bytes held per row (for the session's memory budget). */
+  readonly bytesPerRow: number;
 }
 
 const INITIAL_CAPACITY = 1024;
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 
-function grownCapacity(current: number, index: number, max: number): number {
-  let next = Math.max(current, INITIAL_CAPACITY);
-  while (next <= index) next *= 2;
-  return Math.min(Math.max(next, index + 1), Math.max(max, index + 1));
-}
-
-type NumericArray = Float64Array | Int32Array;
+type Storage = Float64Array | Int32Array | BigInt64Array | Uint8Array;
 
 /**
- * Typed storage (no boxed number per row) plus a validity byte per row for nullable fields. Grows
- * geometrically up to the row-group size, so small partitions stay small.
+ * Typed storage plus a validity byte per row for nullable fields. Grows geometrically up to the
+ * row-group size, so small partitions stay small; after `take` it starts again at the size the
+ * partition needed last time.
  */
-abstract class TypedColumn<A extends NumericArray> implements ColumnBuffer {
-  protected data: A;
-  protected valid: Uint8Array | undefined;
+abstract class TypedColumn<A extends Storage> implements ColumnBuffer {
+  data: A;
+  valid: Uint8Array | undefined;
+  readonly bytesPerRow: number;
 
   constructor(
     readonly field: Field,
     private readonly maxRows: number,
+    width: number,
   ) {
     const capacity = Math.min(INITIAL_CAPACITY, maxRows);
     this.data = this.allocate(capacity);
     this.valid = field.nullable ? new Uint8Array(capacity) : undefined;
+    this.bytesPerRow = width + (field.nullable ? 1 : 0);
   }
 
   protected abstract allocate(capacity: number): A;
 
   abstract set(index: number, value: unknown): boolean;
 
+  protected abstract chunk(values: A, valid: Uint8Array | null): ColumnChunk;
+
   problem(value: unknown): string {
     return checkValue(this.field, value) ?? `${this.field.name} cannot hold ${String(value)}`;
+  }
+
+  ensureCapacity(rows: number): void {
+    if (rows > this.data.length) this.reserve(rows - 1);
   }
 
   /** Makes room for row `index`. */
   protected reserve(index: number): void {
     if (index < this.data.length) return;
-    const capacity = grownCapacity(this.data.length, index, this.maxRows);
+    let capacity = Math.max(this.data.length, INITIAL_CAPACITY);
+    while (capacity <= index) capacity *= 2;
+    capacity = Math.min(Math.max(capacity, index + 1), Math.max(this.maxRows, index + 1));
     const data = this.allocate(capacity);
     (data as { set(source: A): void }).set(this.data);
     this.data = data;
@@ -77,20 +92,27 @@ abstract class TypedColumn<A extends NumericArray> implements ColumnBuffer {
     return true;
   }
 
-  values(rows: number): ColumnValues {
+  take(rows: number): ColumnChunk {
     const valid = this.valid;
-    const present = this.data.subarray(0, rows);
-    if (!valid || valid.subarray(0, rows).indexOf(0) < 0) return present;
-    // Only row groups that really hold nulls pay for a boxed array.
-    const out: unknown[] = new Array(rows);
-    for (let i = 0; i < rows; i++) out[i] = valid[i] === 1 ? present[i] : null;
-    return out as ColumnValues;
+    // The arrays go to the encoder (possibly another thread): start new ones of the same size.
+    const capacity = Math.max(Math.min(this.data.length, this.maxRows), 1);
+    const data = this.data;
+    this.data = this.allocate(capacity);
+    if (valid) this.valid = new Uint8Array(capacity);
+    const hasNull = valid !== undefined && valid.subarray(0, rows).indexOf(0) >= 0;
+    return this.chunk(data, hasNull ? valid : null);
   }
 }
 
 class DoubleColumn extends TypedColumn<Float64Array> {
+  constructor(field: Field, maxRows: number) {
+    super(field, maxRows, 8);
+  }
   protected allocate(capacity: number): Float64Array {
     return new Float64Array(capacity);
+  }
+  protected chunk(values: Float64Array, valid: Uint8Array | null): ColumnChunk {
+    return { kind: 'double', values, valid };
   }
   set(index: number, value: unknown): boolean {
     if (typeof value !== 'number') return this.setNull(index, value);
@@ -102,8 +124,14 @@ class DoubleColumn extends TypedColumn<Float64Array> {
 }
 
 class Int32Column extends TypedColumn<Int32Array> {
+  constructor(field: Field, maxRows: number) {
+    super(field, maxRows, 4);
+  }
   protected allocate(capacity: number): Int32Array {
     return new Int32Array(capacity);
+  }
+  protected chunk(values: Int32Array, valid: Uint8Array | null): ColumnChunk {
+    return { kind: 'int32', values, valid };
   }
   set(index: number, value: unknown): boolean {
     // `(v | 0) === v` holds exactly for integers in the signed 32-bit range.
@@ -116,14 +144,11 @@ class Int32Column extends TypedColumn<Int32Array> {
 }
 
 /** `'YYYY-MM-DD'` strings stored as day numbers; consecutive rows mostly share a date. */
-class DateColumn extends TypedColumn<Int32Array> {
+class DateColumn extends Int32Column {
   private lastKey = '';
   private lastDay = 0;
 
-  protected allocate(capacity: number): Int32Array {
-    return new Int32Array(capacity);
-  }
-  set(index: number, value: unknown): boolean {
+  override set(index: number, value: unknown): boolean {
     if (typeof value !== 'string') return this.setNull(index, value);
     if (value !== this.lastKey) {
       try {
@@ -146,56 +171,26 @@ class DateColumn extends TypedColumn<Int32Array> {
   }
 }
 
-/** Values kept as the JS values themselves, which is what hyparquet-writer encodes from. */
-abstract class ValueColumn<T> implements ColumnBuffer {
-  protected data: (T | null)[] = [];
-
-  constructor(readonly field: Field) {}
-
-  abstract set(index: number, value: unknown): boolean;
-
-  protected setNull(index: number, value: unknown): boolean {
-    if ((value !== null && value !== undefined) || !this.field.nullable) return false;
-    this.data[index] = null;
-    return true;
-  }
-
-  problem(value: unknown): string {
-    return checkValue(this.field, value) ?? `${this.field.name} cannot hold ${String(value)}`;
-  }
-
-  values(rows: number): ColumnValues {
-    return (rows === this.data.length ? this.data : this.data.slice(0, rows)) as ColumnValues;
-  }
-}
-
-class StringColumn extends ValueColumn<string> {
-  set(index: number, value: unknown): boolean {
-    if (typeof value !== 'string') return this.setNull(index, value);
-    this.data[index] = value;
-    return true;
-  }
-}
-
-class BoolColumn extends ValueColumn<boolean> {
-  set(index: number, value: unknown): boolean {
-    if (typeof value !== 'boolean') return this.setNull(index, value);
-    this.data[index] = value;
-    return true;
-  }
-}
-
 /**
- * int64 and timestamp fields, range-checked. A plain array of the rows' own bigints, not a
- * BigInt64Array: every read from a BigInt64Array allocates a new bigint, and hyparquet-writer
- * reads each value several times (statistics, dictionary, range check, encoding); measured on
- * 1 M level2 rows that cost ~30 % more CPU time.
+ * int64 and timestamp fields, range-checked, in a BigInt64Array: storing a bigint there
+ * allocates nothing, and the encoder reads the values through 32-bit views, never as bigints.
  */
-class BigIntColumn extends ValueColumn<bigint> {
+class BigIntColumn extends TypedColumn<BigInt64Array> {
+  constructor(field: Field, maxRows: number) {
+    super(field, maxRows, 8);
+  }
+  protected allocate(capacity: number): BigInt64Array {
+    return new BigInt64Array(capacity);
+  }
+  protected chunk(values: BigInt64Array, valid: Uint8Array | null): ColumnChunk {
+    return { kind: 'int64', values, valid };
+  }
   set(index: number, value: unknown): boolean {
     if (typeof value !== 'bigint' || value < INT64_MIN || value > INT64_MAX)
       return this.setNull(index, value);
+    this.reserve(index);
     this.data[index] = value;
+    if (this.valid) this.valid[index] = 1;
     return true;
   }
   override problem(value: unknown): string {
@@ -203,6 +198,68 @@ class BigIntColumn extends ValueColumn<bigint> {
       checkValue(this.field, value) ??
       `${this.field.name} is outside the signed 64-bit range: ${String(value)}`
     );
+  }
+}
+
+class BoolColumn extends TypedColumn<Uint8Array> {
+  constructor(field: Field, maxRows: number) {
+    super(field, maxRows, 1);
+  }
+  protected allocate(capacity: number): Uint8Array {
+    return new Uint8Array(capacity);
+  }
+  protected chunk(values: Uint8Array, valid: Uint8Array | null): ColumnChunk {
+    return { kind: 'bool', values, valid };
+  }
+  set(index: number, value: unknown): boolean {
+    if (typeof value !== 'boolean') return this.setNull(index, value);
+    this.reserve(index);
+    this.data[index] = value ? 1 : 0;
+    if (this.valid) this.valid[index] = 1;
+    return true;
+  }
+}
+
+/**
+ * Strings as indexes into the distinct strings of the pending group. Consecutive rows mostly
+ * repeat a value (product, side, channel), so the last one is checked before the map.
+ */
+class StringColumn extends TypedColumn<Int32Array> {
+  private dictionary: string[] = [];
+  private lookup = new Map<string, number>();
+  private last: string | undefined;
+  private lastIndex = 0;
+
+  constructor(field: Field, maxRows: number) {
+    super(field, maxRows, 4);
+  }
+  protected allocate(capacity: number): Int32Array {
+    return new Int32Array(capacity);
+  }
+  protected chunk(values: Int32Array, valid: Uint8Array | null): ColumnChunk {
+    const dictionary = this.dictionary;
+    this.dictionary = [];
+    this.lookup = new Map();
+    this.last = undefined;
+    return { kind: 'string', values, valid, dictionary };
+  }
+  set(index: number, value: unknown): boolean {
+    if (typeof value !== 'string') return this.setNull(index, value);
+    let k = this.lastIndex;
+    if (value !== this.last) {
+      const known = this.lookup.get(value);
+      if (known === undefined) {
+        k = this.dictionary.length;
+        this.dictionary.push(value);
+        this.lookup.set(value, k);
+      } else k = known;
+      this.last = value;
+      this.lastIndex = k;
+    }
+    this.reserve(index);
+    this.data[index] = k;
+    if (this.valid) this.valid[index] = 1;
+    return true;
   }
 }
 
@@ -215,12 +272,12 @@ export function createColumnBuffer(field: Field, maxRows: number): ColumnBuffer 
       return new Int32Column(field, maxRows);
     case 'int64':
     case 'timestamp':
-      return new BigIntColumn(field);
+      return new BigIntColumn(field, maxRows);
     case 'date':
       return new DateColumn(field, maxRows);
     case 'string':
-      return new StringColumn(field);
+      return new StringColumn(field, maxRows);
     case 'bool':
-      return new BoolColumn(field);
+      return new BoolColumn(field, maxRows);
   }
 }

@@ -1,19 +1,12 @@
 import { gzipSync } from 'node:zlib';
 import { compress as zstdCompress, init as zstdInit } from '@bokuweb/zstd-wasm';
-import type { ParquetWriteOptions } from 'hyparquet-writer';
+import { snappyCompress } from 'hyparquet-writer/src/snappy.js';
+import type { PageCompression } from './column-encoder.js';
 
 /** Page compression of written files. */
 export type ParquetCompression = 'zstd' | 'snappy' | 'gzip' | 'none';
 
 export const COMPRESSIONS: readonly ParquetCompression[] = ['zstd', 'snappy', 'gzip', 'none'];
-
-type Codec = NonNullable<ParquetWriteOptions['codec']>;
-type Compressors = NonNullable<ParquetWriteOptions['compressors']>;
-
-export interface CodecSetup {
-  readonly codec: Codec;
-  readonly compressors: Compressors;
-}
 
 /** zstd level 3 is the reference library's default and what DuckDB writes. */
 export const DEFAULT_ZSTD_LEVEL = 3;
@@ -22,8 +15,8 @@ export const DEFAULT_GZIP_LEVEL = 6;
 let zstdReady: Promise<void> | undefined;
 
 /**
- * The zstd wasm module must be instantiated (asynchronously, once per process) before its
- * synchronous `compress` works; every session awaits this before it encodes a page.
+ * The zstd wasm module must be instantiated (asynchronously, once per thread) before its
+ * synchronous `compress` works; every file awaits this before it encodes a page.
  */
 export function prepareCompression(compression: ParquetCompression): Promise<void> {
   if (compression !== 'zstd') return Promise.resolve();
@@ -36,21 +29,21 @@ export function prepareCompression(compression: ParquetCompression): Promise<voi
   return zstdReady;
 }
 
-/** hyparquet-writer codec name and compressor for a compression choice. */
-export function codecSetup(compression: ParquetCompression, level?: number): CodecSetup {
+/** Parquet codec name and page compressor for a compression choice. */
+export function pageCompression(compression: ParquetCompression, level?: number): PageCompression {
   switch (compression) {
     case 'zstd': {
       const zstdLevel = level ?? DEFAULT_ZSTD_LEVEL;
-      return { codec: 'ZSTD', compressors: { ZSTD: (input) => zstdCompress(input, zstdLevel) } };
+      return { codec: 'ZSTD', compress: (input) => zstdCompress(input, zstdLevel) };
     }
     case 'gzip': {
       const gzipLevel = level ?? DEFAULT_GZIP_LEVEL;
-      return { codec: 'GZIP', compressors: { GZIP: (input) => gzipSync(input, { level: gzipLevel }) } };
+      return { codec: 'GZIP', compress: (input) => gzipSync(input, { level: gzipLevel }) };
     }
     case 'snappy':
-      // hyparquet-writer ships its own snappy compressor.
-      return { codec: 'SNAPPY', compressors: {} };
+      // hyparquet-writer's pure-JS snappy.
+      return { codec: 'SNAPPY', compress: snappyCompress };
     case 'none':
-      return { codec: 'UNCOMPRESSED', compressors: {} };
+      return { codec: 'UNCOMPRESSED', compress: undefined };
   }
 }

@@ -74,6 +74,8 @@ export class HivePartitioner {
   private readonly root: Level = { segments: [], values: [], truncated: false, children: new Map() };
   private readonly byDir = new Map<string, HivePartition>();
   private readonly single: HivePartition | undefined;
+  private readonly lastValues: unknown[] = [];
+  private lastPartition: HivePartition | undefined;
 
   constructor(columns: readonly string[], options: HivePartitionerOptions = {}) {
     this.maxSegmentBytes = options.maxSegmentBytes ?? DEFAULT_MAX_SEGMENT_BYTES;
@@ -106,6 +108,19 @@ export class HivePartitioner {
   /** The partition of `row` (the same object every time for the same directory). */
   partitionOf(row: Row): HivePartition {
     if (this.single) return this.single;
+    const columns = this.columns;
+    // Consecutive rows mostly share their partition: compare with the previous row's values.
+    const previous = this.lastValues;
+    let same = this.lastPartition !== undefined;
+    for (let i = 0; same && i < columns.length; i++) same = row[columns[i]!] === previous[i];
+    if (same) return this.lastPartition!;
+    const partition = this.lookup(row);
+    for (let i = 0; i < columns.length; i++) previous[i] = row[columns[i]!];
+    this.lastPartition = partition;
+    return partition;
+  }
+
+  private lookup(row: Row): HivePartition {
     const columns = this.columns;
     const last = columns.length - 1;
     let level = this.root;

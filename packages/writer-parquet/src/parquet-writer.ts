@@ -20,8 +20,20 @@ export interface ParquetWriterOptions {
   readonly compression?: ParquetCompression;
   /** Codec level for zstd (1–22, default 3) or gzip (0–9, default 6); ignored otherwise. */
   readonly compressionLevel?: number;
-  /** Rows per row group (default 65,536). Memory is bounded by open partitions × this. */
+  /** Rows per row group (default 65,536). */
   readonly rowGroupSize?: number;
+  /**
+   * Bytes of rows a session buffers over all its partitions (default 48 MiB): past this the
+   * partition holding the most rows is written as a (smaller) row group, so memory does not grow
+   * with the number of partitions.
+   */
+  readonly maxBufferedBytes?: number;
+  /**
+   * Encode, compress and write row groups on a worker thread shared by every writer of the
+   * process, so the calling thread goes on producing rows (default true). Files and values are
+   * the same either way.
+   */
+  readonly useWorker?: boolean;
   /** Rows per file before a partition rolls over to its next file (default 5,000,000). */
   readonly maxRowsPerFile?: number;
   /** Also write partition columns into the files (default false: only in directory names). */
@@ -39,6 +51,7 @@ export interface ParquetWriterOptions {
 
 export const DEFAULT_ROW_GROUP_SIZE = 65_536;
 export const DEFAULT_MAX_ROWS_PER_FILE = 5_000_000;
+export const DEFAULT_MAX_BUFFERED_BYTES = 48 * 1024 * 1024;
 
 function positiveInteger(key: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -57,6 +70,8 @@ export class ParquetWriter implements Writer<Row> {
   private readonly compression: ParquetCompression;
   private readonly compressionLevel: number | undefined;
   private readonly rowGroupSize: number;
+  private readonly maxBufferedBytes: number;
+  private readonly useWorker: boolean;
   private readonly maxRowsPerFile: number;
   private readonly keepPartitionColumns: boolean;
   private readonly createdBy: string;
@@ -84,6 +99,12 @@ export class ParquetWriter implements Writer<Row> {
     }
     this.compressionLevel = level;
     this.rowGroupSize = positiveInteger('rowGroupSize', options.rowGroupSize, DEFAULT_ROW_GROUP_SIZE);
+    this.maxBufferedBytes = positiveInteger(
+      'maxBufferedBytes',
+      options.maxBufferedBytes,
+      DEFAULT_MAX_BUFFERED_BYTES,
+    );
+    this.useWorker = options.useWorker ?? true;
     this.maxRowsPerFile = positiveInteger(
       'maxRowsPerFile',
       options.maxRowsPerFile,
@@ -100,6 +121,8 @@ export class ParquetWriter implements Writer<Row> {
       compression: this.compression,
       compressionLevel: this.compressionLevel,
       rowGroupSize: this.rowGroupSize,
+      maxBufferedBytes: this.maxBufferedBytes,
+      useWorker: this.useWorker,
       maxRowsPerFile: this.maxRowsPerFile,
       keepPartitionColumns: this.keepPartitionColumns,
       createdBy: this.createdBy,

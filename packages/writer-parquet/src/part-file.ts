@@ -2,24 +2,22 @@ import { randomBytes } from 'node:crypto';
 import { type FileHandle, open, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { EtlError, errorMessage } from '@etl/core';
+import type { ColumnChunk } from './column-chunk.js';
+import type { EncodePool } from './encode-pool.js';
+import type { FileEncodingSpec } from './parquet-file-encoder.js';
 import {
-  ParquetWriter as HyparquetWriter,
-  type KeyValue,
-  type ParquetWriteOptions,
-  type SchemaElement,
-} from 'hyparquet-writer';
-import type { CodecSetup } from './compression.js';
-import { ParquetFileSink } from './parquet-file-sink.js';
+  EncodeFailure,
+  LocalPartFileEncoder,
+  type PartFileEncoder,
+  WorkerPartFileEncoder,
+} from './part-file-encoders.js';
 
 /** Settings shared by every file of a session. */
 export interface PartFileSettings {
-  readonly schema: SchemaElement[];
-  readonly codec: CodecSetup;
-  readonly kvMetadata: KeyValue[];
-  readonly createdBy: string;
+  readonly encoding: FileEncodingSpec;
+  /** The encode worker; undefined encodes on the calling thread. */
+  readonly pool: EncodePool | undefined;
 }
-
-type ColumnData = ParquetWriteOptions['columnData'];
 
 /**
  * Temporary name of a file being written: in the final directory (so the rename is atomic), a dot
@@ -32,6 +30,10 @@ export function temporaryPathFor(finalPath: string): string {
 
 /** A disk operation on a part file failed; the message names the file. */
 function writeError(what: string, file: PartFile, cause: unknown): EtlError {
+  if (cause instanceof EncodeFailure) {
+    what = cause.what;
+    cause = cause.reason;
+  }
   return new EtlError(
     `${file.finalPath}: ${what} failed (temporary file ${file.tempPath}): ${errorMessage(cause)}`,
     'E_WRITE',
@@ -52,8 +54,7 @@ export class PartFile {
     readonly finalPath: string,
     readonly tempPath: string,
     private readonly handle: FileHandle,
-    private readonly sink: ParquetFileSink,
-    private readonly encoder: HyparquetWriter,
+    private readonly encoder: PartFileEncoder,
   ) {}
 
   static async create(finalPath: string, settings: PartFileSettings): Promise<PartFile> {
@@ -68,23 +69,19 @@ export class PartFile {
         { cause: error },
       );
     }
-    const sink = new ParquetFileSink(handle);
-    const encoder = new HyparquetWriter({
-      writer: sink,
-      schema: settings.schema,
-      codec: settings.codec.codec,
-      compressors: settings.codec.compressors,
-      statistics: true,
-      kvMetadata: settings.kvMetadata,
-      createdBy: settings.createdBy,
-    });
-    return new PartFile(finalPath, tempPath, handle, sink, encoder);
+    const encoder = settings.pool
+      ? new WorkerPartFileEncoder(settings.pool, handle.fd, settings.encoding)
+      : new LocalPartFileEncoder(handle, settings.encoding);
+    return new PartFile(finalPath, tempPath, handle, encoder);
   }
 
-  /** Encodes `rows` rows as one row group and writes it out. */
-  async writeRowGroup(columnData: ColumnData, rows: number): Promise<void> {
+  /**
+   * Encodes `rows` rows (one chunk per column) as one row group. With the encode worker this
+   * resolves once the group is handed over; a failure then surfaces on a later call or `finish`.
+   */
+  async writeRowGroup(chunks: ColumnChunk[], rows: number): Promise<void> {
     try {
-      await this.encoder.write({ columnData, rowGroupSize: rows });
+      await this.encoder.writeRowGroup(chunks, rows);
     } catch (error) {
       throw writeError('writing a row group', this, error);
     }
@@ -94,8 +91,16 @@ export class PartFile {
 
   /** Writes the footer and closes the file; it stays under its temporary name. */
   async finish(): Promise<void> {
+    let bytes: number;
     try {
-      await this.encoder.finish();
+      bytes = await this.encoder.finish();
+    } catch (error) {
+      await this.encoder.drop();
+      await this.handle.close().catch(() => {});
+      this.closed = true;
+      throw writeError('finishing the file', this, error);
+    }
+    try {
       await this.handle.close();
     } catch (error) {
       throw writeError('finishing the file', this, error);
@@ -103,7 +108,7 @@ export class PartFile {
       this.closed = true;
     }
     this.finished = true;
-    this.bytes = this.sink.offset;
+    this.bytes = bytes;
   }
 
   /** Renames the finished file into place (replacing a file of the same name). */
@@ -122,6 +127,8 @@ export class PartFile {
     if (this.published) return;
     if (!this.closed) {
       this.closed = true;
+      // The worker may still hold the descriptor: let it go before closing.
+      await this.encoder.drop();
       await this.handle.close().catch(() => {});
     }
     await unlink(this.tempPath).catch(() => {});

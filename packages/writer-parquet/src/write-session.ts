@@ -13,14 +13,16 @@ import {
   type WriteTarget,
   type WrittenFile,
 } from '@etl/core';
-import type { KeyValue, ParquetWriteOptions } from 'hyparquet-writer';
+import type { KeyValue } from 'hyparquet-writer';
 import { type ColumnBuffer, createColumnBuffer } from './column-buffer.js';
-import { codecSetup, type ParquetCompression, prepareCompression } from './compression.js';
+import { type ParquetCompression, prepareCompression } from './compression.js';
 import { CreatedDirectories } from './created-directories.js';
+import { EncodePool } from './encode-pool.js';
 import { type HivePartition, HivePartitioner } from './hive-partitioner.js';
 import { parquetSchemaFor } from './parquet-schema.js';
 import { PartFile, type PartFileSettings } from './part-file.js';
 import { partFileName, removeSurplusParts, sanitizeInputId } from './part-names.js';
+import { compileRowAppender, type RowAppender } from './row-appender.js';
 import { previewValue } from './value-preview.js';
 import { WRITER_ID } from './version.js';
 
@@ -29,6 +31,10 @@ export interface SessionSettings {
   readonly compression: ParquetCompression;
   readonly compressionLevel: number | undefined;
   readonly rowGroupSize: number;
+  /** Bytes all partitions of the session may buffer before the fullest one is written early. */
+  readonly maxBufferedBytes: number;
+  /** Encode and compress on the shared worker thread. */
+  readonly useWorker: boolean;
   readonly maxRowsPerFile: number;
   readonly keepPartitionColumns: boolean;
   readonly createdBy: string;
@@ -41,7 +47,6 @@ export interface SessionSettings {
 }
 
 type Status = 'open' | 'closed' | 'aborted' | 'failed';
-type ColumnSource = ParquetWriteOptions['columnData'][number];
 
 /** Rows of one partition waiting to become a row group, and the partition's current file. */
 interface PartitionState {
@@ -50,6 +55,8 @@ interface PartitionState {
   readonly columns: ColumnBuffer[];
   /** Rows buffered for the next row group. */
   buffered: number;
+  /** Rows the column buffers have room for. */
+  allocated: number;
   /** Rows after which the buffer is written: the row-group size, or less near a rollover. */
   capacity: number;
   file: PartFile | undefined;
@@ -57,17 +64,24 @@ interface PartitionState {
 }
 
 /**
- * An open write to one target. Rows are routed to their Hive partition and buffered column-wise;
- * a partition's buffer becomes a row group as soon as it holds `rowGroupSize` rows, so memory is
- * bounded by open partitions × row-group size. Files are written under dot-temporary names and
- * renamed into place by `close()`.
+ * An open write to one target. Rows are routed to their Hive partition and buffered column-wise
+ * in typed arrays; a partition's buffer becomes a row group as soon as it holds `rowGroupSize`
+ * rows, or earlier when all partitions together hold more than `maxBufferedBytes` (the fullest
+ * one goes first), so memory stays flat however many partitions a run touches. Row groups are
+ * encoded on the shared worker thread unless `useWorker` is off. Files are written under
+ * dot-temporary names and renamed into place by `close()`.
  */
 export class ParquetWriteSession implements WriteSession<Row> {
   private readonly partitioner: HivePartitioner;
   private readonly fields: readonly Field[];
   private readonly names: readonly string[];
-  private readonly encodings: readonly (ColumnSource['encoding'] | undefined)[];
+  private readonly append: RowAppender;
   private readonly fileSettings: PartFileSettings;
+  /** Bytes one buffered row takes in every column buffer together. */
+  private readonly bytesPerRow: number;
+  /** Rows buffered over all partitions, and how many may be before the fullest is written. */
+  private bufferedRows = 0;
+  private readonly maxBufferedRows: number;
   private readonly fileId: string;
   private readonly singleFile: boolean;
   private readonly maxRowsPerFile: number;
@@ -102,17 +116,29 @@ export class ParquetWriteSession implements WriteSession<Row> {
       );
     }
     this.names = this.fields.map((f) => f.name);
-    // The schema's dictionary hint forces dictionary pages; other columns let hyparquet-writer choose.
-    this.encodings = this.fields.map((f) => (f.dictionary ? 'RLE_DICTIONARY' : undefined));
+    this.append = compileRowAppender(this.fields);
+    this.bytesPerRow = this.fields
+      .map((f) => createColumnBuffer(f, 1).bytesPerRow)
+      .reduce((a, b) => a + b, 0);
+    this.maxBufferedRows = Math.max(
+      settings.rowGroupSize,
+      Math.floor(settings.maxBufferedBytes / this.bytesPerRow),
+    );
     this.singleFile = partitionCols.length === 0 && target.path.endsWith('.parquet');
     this.maxRowsPerFile = this.singleFile ? Number.POSITIVE_INFINITY : settings.maxRowsPerFile;
     const inputId = target.inputId ? sanitizeInputId(target.inputId) : '';
     this.fileId = inputId || settings.randomId();
     this.fileSettings = {
-      schema: parquetSchemaFor(target.schema, excluded),
-      codec: codecSetup(settings.compression, settings.compressionLevel),
-      kvMetadata: this.keyValueMetadata(target.inputId || this.fileId),
-      createdBy: settings.createdBy,
+      encoding: {
+        schema: parquetSchemaFor(target.schema, excluded),
+        // The schema's dictionary hint forces dictionary pages; the encoder decides for the others.
+        dictionary: this.fields.map((f) => f.dictionary === true),
+        compression: settings.compression,
+        compressionLevel: settings.compressionLevel,
+        kvMetadata: this.keyValueMetadata(target.inputId || this.fileId),
+        createdBy: settings.createdBy,
+      },
+      pool: settings.useWorker ? EncodePool.shared() : undefined,
     };
   }
 
@@ -120,11 +146,10 @@ export class ParquetWriteSession implements WriteSession<Row> {
     this.enter('write');
     let processed = 0;
     try {
-      this.ready ??= prepareCompression(this.settings.compression);
-      await this.ready;
+      await this.prepare();
       const names = this.names;
-      const width = names.length;
-      rows: for (let r = 0; r < batch.length; r++) {
+      const append = this.append;
+      for (let r = 0; r < batch.length; r++) {
         const row = batch[r]!;
         processed++;
         let partition: HivePartition;
@@ -137,16 +162,17 @@ export class ParquetWriteSession implements WriteSession<Row> {
         }
         const state = this.states[partition.id] ?? this.openPartition(partition);
         const columns = state.columns;
-        const index = state.buffered;
-        for (let c = 0; c < width; c++) {
-          const value = row[names[c]!];
+        if (state.buffered === state.allocated) this.makeRoom(state);
+        const bad = append(row, columns, state.buffered);
+        if (bad >= 0) {
           // A rejected row is not counted in `buffered`, so its stored values are overwritten.
-          if (!columns[c]!.set(index, value)) {
-            this.reject(row, processed, this.valueError(r, names[c]!, value, columns[c]!.problem(value)));
-            continue rows;
-          }
+          const value = row[names[bad]!];
+          this.reject(row, processed, this.valueError(r, names[bad]!, value, columns[bad]!.problem(value)));
+          continue;
         }
+        this.bufferedRows++;
         if (++state.buffered === state.capacity) await this.flushGroup(state);
+        else if (this.bufferedRows > this.maxBufferedRows) await this.flushFullest();
       }
     } catch (error) {
       if (!(error instanceof SchemaError)) this.fail(error);
@@ -161,13 +187,10 @@ export class ParquetWriteSession implements WriteSession<Row> {
   async close(): Promise<WriteResult> {
     this.enter('close');
     try {
-      this.ready ??= prepareCompression(this.settings.compression);
-      await this.ready;
-      for (const state of this.states) {
-        if (!state) continue;
-        if (state.buffered > 0) await this.flushGroup(state);
-        if (state.file) await this.finishFile(state);
-      }
+      await this.prepare();
+      // Hand every partition's last rows over first, so a worker encodes them while files finish.
+      for (const state of this.states) if (state && state.buffered > 0) await this.flushGroup(state);
+      for (const state of this.states) if (state?.file) await this.finishFile(state);
       // A single-file target always gets its file, so a reader finds the schema even with no rows.
       if (this.singleFile && this.files.length === 0) await this.writeEmptyFile();
       if (!this.target.deferPublish) await this.publishAll();
@@ -202,6 +225,14 @@ export class ParquetWriteSession implements WriteSession<Row> {
     }
     await this.directories.removeEmpty();
     this.settings.logger.debug('parquet session aborted', { path: this.target.path, discarded });
+  }
+
+  /** zstd's wasm module is needed only where pages are compressed: here without the worker. */
+  private prepare(): Promise<void> {
+    this.ready ??= this.settings.useWorker
+      ? Promise.resolve()
+      : prepareCompression(this.settings.compression);
+    return this.ready;
   }
 
   private enter(what: string): void {
@@ -267,11 +298,13 @@ export class ParquetWriteSession implements WriteSession<Row> {
 
   private openPartition(partition: HivePartition): PartitionState {
     const { rowGroupSize } = this.settings;
+    const columns = this.fields.map((f) => createColumnBuffer(f, rowGroupSize));
     const state: PartitionState = {
       partition,
       dir: partition.dir ? path.join(this.target.path, partition.dir) : this.target.path,
-      columns: this.fields.map((f) => createColumnBuffer(f, rowGroupSize)),
+      columns,
       buffered: 0,
+      allocated: columns[0]!.data.length,
       capacity: Math.min(rowGroupSize, this.maxRowsPerFile),
       file: undefined,
       nextFileIndex: 0,
@@ -287,20 +320,31 @@ export class ParquetWriteSession implements WriteSession<Row> {
     return state;
   }
 
-  private columnData(state: PartitionState, rows: number): ColumnSource[] {
-    return state.columns.map((column, i) => {
-      const encoding = this.encodings[i];
-      const data = column.values(rows);
-      return encoding ? { name: this.names[i]!, data, encoding } : { name: this.names[i]!, data };
-    });
+  /** Grows every column buffer of a full partition together (doubling, up to a row group). */
+  private makeRoom(state: PartitionState): void {
+    const rows = Math.min(Math.max(state.allocated * 2, 1024), this.settings.rowGroupSize);
+    for (const column of state.columns) column.ensureCapacity(rows);
+    state.allocated = state.columns[0]!.data.length;
+  }
+
+  /** Over the memory budget: the partition holding the most rows becomes a row group now. */
+  private async flushFullest(): Promise<void> {
+    let fullest: PartitionState | undefined;
+    for (const state of this.states) {
+      if (state && (!fullest || state.buffered > fullest.buffered)) fullest = state;
+    }
+    if (fullest && fullest.buffered > 0) await this.flushGroup(fullest);
   }
 
   private async flushGroup(state: PartitionState): Promise<void> {
     const rows = state.buffered;
     state.file ??= await this.openFile(state);
-    await state.file.writeRowGroup(this.columnData(state, rows), rows);
-    this.settings.stats.count('row_groups');
+    const chunks = state.columns.map((column) => column.take(rows));
+    state.allocated = state.columns[0]!.data.length;
     state.buffered = 0;
+    this.bufferedRows -= rows;
+    await state.file.writeRowGroup(chunks, rows);
+    this.settings.stats.count('row_groups');
     if (state.file.rows >= this.maxRowsPerFile) await this.finishFile(state);
     state.capacity = Math.min(this.settings.rowGroupSize, this.maxRowsPerFile - (state.file?.rows ?? 0));
   }

@@ -1,101 +1,111 @@
-import { readdir, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { parsePartitionPath } from '@etl/core';
-import { openDuckDB, sqlString } from '../duckdb.js';
+import { openDuckDB } from '../duckdb.js';
 import { formatBytes, formatCount, renderTable, toJson } from '../format.js';
+import { findParquetFiles, type InspectedDataset, inspectParquet } from '../parquet-inspection.js';
 import { UsageError } from '../usage-error.js';
 
-async function parquetFiles(target: string): Promise<string[]> {
-  const s = await stat(target).catch(() => undefined);
-  if (!s) throw new UsageError(`no such file or directory: ${target}`);
-  if (s.isFile()) return [target];
-  const out: string[] = [];
-  const walk = async (dir: string) => {
-    for (const e of await readdir(dir, { withFileTypes: true })) {
-      if (e.name.startsWith('.') || e.name.startsWith('_')) continue;
-      const p = path.join(dir, e.name);
-      if (e.isDirectory()) await walk(p);
-      else if (e.name.endsWith('.parquet')) out.push(p);
-    }
-  };
-  await walk(target);
-  return out.sort();
+/** Files listed in text output per dataset; `--json` lists them all. */
+const MAX_FILES_SHOWN = 20;
+/** Partition values listed in text output per column. */
+const MAX_VALUES_SHOWN = 10;
+
+const plural = (n: number, word: string): string => `${formatCount(n)} ${word}${n === 1 ? '' : 's'}`;
+
+function sizeLine(d: {
+  files: number;
+  rows: number;
+  row_groups: number;
+  bytes: number;
+  uncompressed_bytes?: number;
+}): string {
+  const uncompressed = d.uncompressed_bytes ? ` (${formatBytes(d.uncompressed_bytes)} uncompressed)` : '';
+  return `${plural(d.files, 'file')}, ${plural(d.rows, 'row')}, ${plural(d.row_groups, 'row group')}, ${formatBytes(d.bytes)}${uncompressed}`;
 }
 
-const decode = (v: unknown): string => (v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : String(v));
+function valuesText(values: readonly (string | null)[]): string {
+  const shown = values.map((v) => v ?? 'NULL');
+  if (shown.length <= MAX_VALUES_SHOWN) return shown.join(', ');
+  const half = MAX_VALUES_SHOWN / 2;
+  return `${shown.slice(0, half).join(', ')}, … ${shown.slice(-half).join(', ')}`;
+}
 
-/** `etl inspect <file|dir>`: schema, row groups, rows, sizes, partitions, key-value metadata. */
-export async function inspectCommand(target: string | undefined, flags: { json?: boolean }, io: { stdout: NodeJS.WriteStream }): Promise<number> {
-  if (!target) throw new UsageError('usage: etl inspect <file|dir> [--json]');
-  const files = await parquetFiles(target);
-  if (!files.length) throw new UsageError(`no .parquet files under ${target}`);
-  const db = await openDuckDB();
-  const base = (await stat(target)).isFile() ? path.dirname(target) : target;
-  const fileInfos = [];
-  for (const file of files) {
-    const meta = (
-      await db.runAndReadAll(
-        `SELECT count(DISTINCT row_group_id) AS row_groups, max(row_group_num_rows) AS max_rg_rows, any_value(compression) AS compression FROM parquet_metadata(${sqlString(file)})`,
-      )
-    ).getRowObjectsJS()[0] as { row_groups: bigint; max_rg_rows: bigint; compression: string };
-    const rows = (await db.runAndReadAll(`SELECT num_rows FROM parquet_file_metadata(${sqlString(file)})`)).getRowObjectsJS()[0] as { num_rows: bigint };
-    const kv = (await db.runAndReadAll(`SELECT key, value FROM parquet_kv_metadata(${sqlString(file)})`)).getRowObjectsJS() as { key: unknown; value: unknown }[];
-    fileInfos.push({
-      path: path.relative(process.cwd(), file),
-      partition: parsePartitionPath(path.relative(base, path.dirname(file))),
-      rows: Number(rows.num_rows),
-      row_groups: Number(meta.row_groups),
-      compression: meta.compression,
-      bytes: (await stat(file)).size,
-      metadata: Object.fromEntries(kv.map((r) => [decode(r.key), decode(r.value)])),
-    });
-  }
-  const schema = (
-    await db.runAndReadAll(`SELECT column_name, column_type, null AS n FROM (DESCRIBE SELECT * FROM read_parquet(${sqlString(files[0]!)}))`)
-  ).getRowObjectsJS() as { column_name: string; column_type: string }[];
-  const physical = (await db.runAndReadAll(`SELECT name, type, logical_type, repetition_type FROM parquet_schema(${sqlString(files[0]!)}) WHERE num_children IS NULL OR num_children = 0`)).getRowObjectsJS() as {
-    name: string;
-    type: string;
-    logical_type: string | null;
-    repetition_type: string;
-  }[];
-  const partitions = new Map<string, Set<string>>();
-  for (const f of fileInfos) for (const [k, v] of Object.entries(f.partition)) (partitions.get(k) ?? partitions.set(k, new Set()).get(k)!).add(v ?? 'NULL');
-  const totalRows = fileInfos.reduce((n, f) => n + f.rows, 0);
-  const totalBytes = fileInfos.reduce((n, f) => n + f.bytes, 0);
-  const result = {
-    target,
-    files: fileInfos.length,
-    rows: totalRows,
-    bytes: totalBytes,
-    row_groups: fileInfos.reduce((n, f) => n + f.row_groups, 0),
-    partitions: Object.fromEntries([...partitions].map(([k, v]) => [k, [...v].sort()])),
-    schema: schema.map((c) => {
-      const p = physical.find((x) => x.name === c.column_name);
-      return { name: c.column_name, type: c.column_type, physical: p?.type ?? null, logical: p?.logical_type ?? null, nullable: p ? p.repetition_type !== 'REQUIRED' : true };
-    }),
-    metadata: fileInfos[0]?.metadata ?? {},
-    file_list: fileInfos,
-  };
-  if (flags.json) {
-    io.stdout.write(`${toJson(result, 2)}\n`);
-    return 0;
-  }
-  const out = [
-    `${target}: ${formatCount(result.files)} file(s), ${formatCount(totalRows)} rows, ${result.row_groups} row group(s), ${formatBytes(totalBytes)}`,
+function datasetText(d: InspectedDataset): string {
+  const out = [`${d.name}  ${d.path}`, `  ${sizeLine(d)}, ${d.compression.join('/') || 'no codec'}`, ''];
+  out.push(
+    renderTable(
+      ['column', 'type', 'parquet', 'nullable'],
+      d.schema.map((c) => [
+        c.name,
+        c.type,
+        c.partition ? '(partition)' : [c.physical, c.logical].filter(Boolean).join(' '),
+        c.nullable ? 'yes' : 'no',
+      ]),
+    ),
     '',
-    'Schema',
-    renderTable(['column', 'type', 'parquet', 'nullable'], result.schema.map((c) => [c.name, c.type, [c.physical, c.logical].filter(Boolean).join(' / '), c.nullable ? 'yes' : 'no'])),
-    '',
-  ];
-  if (partitions.size) {
+  );
+  const partitions = Object.entries(d.partitions);
+  if (partitions.length) {
     out.push('Partitions');
-    for (const [k, v] of Object.entries(result.partitions)) out.push(`  ${k}: ${v.join(', ')}`);
+    for (const [k, v] of partitions) out.push(`  ${k} (${plural(v.length, 'value')}): ${valuesText(v)}`);
     out.push('');
   }
-  out.push('Files', renderTable(['file', 'rows', 'row groups', 'size', 'codec'], fileInfos.map((f) => [f.path, f.rows, f.row_groups, formatBytes(f.bytes), f.compression])), '');
-  out.push('Key-value metadata (first file)');
-  for (const [k, v] of Object.entries(result.metadata)) out.push(`  ${k} = ${v.length > 200 ? `${v.slice(0, 200)}…` : v}`);
-  io.stdout.write(`${out.join('\n')}\n`);
+  const files = d.file_list.slice(0, MAX_FILES_SHOWN);
+  out.push(
+    renderTable(
+      ['file', 'rows', 'row groups', 'size', 'codec'],
+      files.map((f) => [
+        f.relative,
+        formatCount(f.rows),
+        formatCount(f.row_groups),
+        formatBytes(f.bytes),
+        f.compression,
+      ]),
+      { align: ['left', 'right', 'right', 'right', 'left'] },
+    ),
+  );
+  if (d.file_list.length > files.length)
+    out.push(`… ${plural(d.file_list.length - files.length, 'more file')} (--json lists every file)`);
+  out.push('');
+  const kv = Object.entries(d.metadata);
+  out.push(kv.length ? `Key-value metadata${d.files > 1 ? ' (first file)' : ''}` : 'No key-value metadata.');
+  for (const [k, v] of kv) out.push(`  ${k} = ${v.length > 200 ? `${v.slice(0, 200)}…` : v}`);
+  return out.join('\n');
+}
+
+/** `etl inspect <file|dir> [--json]`: schema, row groups, rows, sizes, partitions, key-value metadata. */
+export async function inspectCommand(
+  target: string | undefined,
+  flags: { json?: boolean },
+  io: { stdout: NodeJS.WriteStream },
+): Promise<number> {
+  if (!target) throw new UsageError('usage: etl inspect <file|dir> [--json]');
+  if (!(await stat(target).catch(() => undefined)))
+    throw new UsageError(`no such file or directory: ${target}`);
+  const files = await findParquetFiles(target);
+  if (!files.length) throw new UsageError(`no .parquet files at or under ${target}`);
+  const db = await openDuckDB();
+  let datasets: InspectedDataset[];
+  try {
+    datasets = await inspectParquet(db.connection, files);
+  } finally {
+    db.close();
+  }
+  const total = {
+    files: files.length,
+    rows: datasets.reduce((n, d) => n + d.rows, 0),
+    row_groups: datasets.reduce((n, d) => n + d.row_groups, 0),
+    bytes: datasets.reduce((n, d) => n + d.bytes, 0),
+    uncompressed_bytes: datasets.reduce((n, d) => n + d.uncompressed_bytes, 0),
+  };
+  if (flags.json) {
+    io.stdout.write(`${toJson({ target: path.resolve(target), ...total, datasets }, 2)}\n`);
+    return 0;
+  }
+  const parts: string[] = [];
+  if (datasets.length > 1)
+    parts.push(`${target}: ${plural(datasets.length, 'dataset')}, ${sizeLine(total)}`, '');
+  parts.push(datasets.map(datasetText).join('\n\n'));
+  io.stdout.write(`${parts.join('\n')}\n`);
   return 0;
 }

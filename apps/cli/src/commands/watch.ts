@@ -7,14 +7,16 @@ export async function watchCommand(
   flags: RunFlags,
   io: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream },
   signal: AbortSignal,
+  rollbackSignal?: AbortSignal,
 ): Promise<number> {
   const seconds = Number(flags['poll-interval'] ?? '2');
   if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError('--poll-interval must be a positive number of seconds');
-  const { job, progress, logger, output } = await createJob({ ...flags, quiet: true }, io, signal);
-  logger.info('watching for segments', { input: job.inputDir, poll_interval_s: seconds });
+  // No progress bar: a watch has no end to measure against. One log line per segment instead.
+  const { job, logger, output } = await createJob(flags, io, signal, rollbackSignal, { progress: false });
+  logger.info('watching for segments (Ctrl-C to stop)', { input: job.inputDir, poll_interval_s: seconds });
   const summary = await job.watch({ pollIntervalMs: seconds * 1000, signal });
-  progress?.stop();
+  logger.info('stopped watching', { processed: summary.segments.processed, failed: summary.segments.failed });
   if (flags.json) io.stdout.write(`${toJson(summaryJson(summary))}\n`);
-  else if (!flags.quiet) io.stdout.write(summaryText(summary, output));
+  else if (!flags.quiet) io.stdout.write(summaryText(summary, output, { watching: true }));
   return summary.segments.failed > 0 ? 1 : 0;
 }

@@ -1,0 +1,255 @@
+/**
+ * Distributed processing on BullMQ: `etl enqueue` turns ready segments into jobs, `etl worker`
+ * (one or more per machine) runs them, `etl queue-status` shows the queues. Loaded only for
+ * these commands, so `etl run` never loads BullMQ.
+ */
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { ConfigError, type LogLevel } from '@etl/core';
+import {
+  type EnqueueResult,
+  parseRedisUrl,
+  type QueueStatus,
+  readQueueStatus,
+  SegmentEnqueuer,
+  SegmentWorker,
+  type WorkerSummary,
+} from '@etl/queue-bullmq';
+import { loadConfig } from '../config.js';
+import { ConsoleLogger, type LogFormat } from '../console-logger.js';
+import { formatBytes, formatCount, renderTable, toJson } from '../format.js';
+import { UsageError } from '../usage-error.js';
+
+export type QueueCommandName = 'enqueue' | 'worker' | 'queue-status';
+
+const COMMON = {
+  queue: { type: 'string' },
+  'queue-name': { type: 'string' },
+  json: { type: 'boolean' },
+  quiet: { type: 'boolean', short: 'q' },
+  'log-format': { type: 'string' },
+  'log-level': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+const OPTIONS = {
+  enqueue: { ...COMMON, input: { type: 'string' }, config: { type: 'string' }, attempts: { type: 'string' } },
+  worker: {
+    ...COMMON,
+    output: { type: 'string' },
+    config: { type: 'string' },
+    concurrency: { type: 'string' },
+    'until-empty': { type: 'boolean' },
+    channels: { type: 'string' },
+    'keep-input': { type: 'boolean' },
+    'lock-duration': { type: 'string' },
+    'stalled-interval': { type: 'string' },
+  },
+  'queue-status': COMMON,
+} as const;
+
+type Flags = Record<string, string | boolean | undefined>;
+type IO = { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream };
+
+/** Parses the command's flags and runs it; resolves to the exit code. */
+export async function queueCommand(
+  command: QueueCommandName,
+  args: string[],
+  io: IO,
+  signal: AbortSignal,
+  help: string,
+): Promise<number> {
+  let flags: Flags;
+  try {
+    const parsed = parseArgs({ args, options: OPTIONS[command], allowPositionals: true, strict: true });
+    if (parsed.positionals.length) throw new UsageError(`unexpected argument ${parsed.positionals[0]}`);
+    flags = parsed.values as Flags;
+  } catch (error) {
+    throw error instanceof UsageError ? error : new UsageError((error as Error).message);
+  }
+  if (flags.help) {
+    io.stdout.write(help);
+    return 0;
+  }
+  const url = str(flags.queue);
+  if (!url)
+    throw new UsageError('--queue <redis-url> is required (redis://host:port, redis+unix:///path/to/socket)');
+  const connection = parseRedisUrl(url, '--queue');
+  const queueName = str(flags['queue-name']);
+  const common = { connection, ...(queueName ? { queueName } : {}) };
+  if (command === 'queue-status') return queueStatus(await readQueueStatus(common), flags, io);
+  const logger = consoleLogger(flags, io);
+  if (command === 'enqueue') {
+    const config = flags.config ? await loadConfig(str(flags.config)!) : undefined;
+    const input = str(flags.input) ? path.resolve(str(flags.input)!) : config?.inputDir;
+    if (!input) throw new UsageError('--input <ready-dir> is required (or etl.input_dir in --config)');
+    const attempts = flags.attempts === undefined ? undefined : positiveInt('attempts', flags.attempts);
+    const enqueuer = new SegmentEnqueuer({ ...common, logger, ...(attempts ? { attempts } : {}) });
+    try {
+      return enqueued(await enqueuer.enqueue(input), flags, io);
+    } finally {
+      await enqueuer.close();
+    }
+  }
+  return worker(common, flags, io, signal, logger);
+}
+
+async function worker(
+  common: { connection: ReturnType<typeof parseRedisUrl>; queueName?: string },
+  flags: Flags,
+  io: IO,
+  signal: AbortSignal,
+  logger: ConsoleLogger,
+): Promise<number> {
+  const config = flags.config ? await loadConfig(str(flags.config)!) : undefined;
+  if (config?.plugins.length) {
+    throw new ConfigError(
+      'plugins',
+      '`etl worker` does not load processor plugins yet; run plugin channels with `etl run`',
+    );
+  }
+  const output = str(flags.output) ? path.resolve(str(flags.output)!) : config?.outputDir;
+  if (!output) throw new UsageError('--output <processed-dir> is required (or etl.output_dir in --config)');
+  const channels = str(flags.channels)
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const seconds = (name: string) =>
+    flags[name] === undefined ? undefined : positiveNumber(name, flags[name]) * 1000;
+  const lockDurationMs = seconds('lock-duration');
+  const stalledIntervalMs = seconds('stalled-interval');
+  const w = new SegmentWorker({
+    ...common,
+    outputDir: output,
+    concurrency: flags.concurrency === undefined ? 1 : positiveInt('concurrency', flags.concurrency),
+    keepInput: flags['keep-input'] === true || config?.deleteAfterProcessing === false,
+    ...(config?.channels ? { channelConfig: config.channels } : {}),
+    ...(config?.compression ? { compression: config.compression } : {}),
+    ...(config?.maxErrors !== undefined ? { maxErrors: config.maxErrors } : {}),
+    ...(channels?.length ? { channels } : {}),
+    ...(lockDurationMs ? { lockDurationMs } : {}),
+    ...(stalledIntervalMs ? { stalledIntervalMs } : {}),
+    logger,
+  });
+  const summary = flags['until-empty'] ? await w.runUntilEmpty({ signal }) : await w.runUntilAborted(signal);
+  if (flags.json) io.stdout.write(`${toJson(workerJson(summary))}\n`);
+  else if (!flags.quiet) io.stdout.write(workerText(summary, output));
+  return summary.failed_jobs.length > 0 ? 1 : 0;
+}
+
+function workerJson(s: WorkerSummary): Record<string, unknown> {
+  const datasets = Object.fromEntries(Object.entries(s.datasets).sort(([a], [b]) => a.localeCompare(b)));
+  return {
+    segments: {
+      converted: s.segments.converted,
+      already_done: s.segments.alreadyDone,
+      failed: s.segments.failed,
+    },
+    converted_segments: s.converted_segments,
+    states: s.states,
+    commits: s.commits,
+    datasets,
+    quarantined_lines: s.quarantined_lines,
+    lines: s.lines,
+    bytes_in: s.bytes_in,
+    elapsed_s: Math.round(s.elapsed_s * 1000) / 1000,
+    failed_jobs: s.failed_jobs,
+    retried_attempts: s.failures.filter((f) => !f.final).length,
+  };
+}
+
+function workerText(s: WorkerSummary, output: string): string {
+  const rows = Object.entries(s.datasets)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([name, d]) => [name, d.rows, d.files, formatBytes(d.bytes)]);
+  const lines = [
+    `Segments: ${s.segments.converted} converted by this worker, ${s.segments.alreadyDone} already done, ${s.segments.failed} failed`,
+    `Book states: ${s.states.saved} saved, ${s.states.present} already saved`,
+    `Dates committed: ${s.commits.dates.join(', ') || 'none'}${s.commits.incomplete.length ? ` (incomplete: ${s.commits.incomplete.join(', ')})` : ''}`,
+    `Input:    ${formatCount(s.lines)} lines, ${formatBytes(s.bytes_in)} in ${s.elapsed_s.toFixed(2)} s`,
+    '',
+    rows.length ? renderTable(['dataset', 'rows', 'files', 'size'], rows) : 'No rows written by this worker.',
+    '',
+    `Output:   ${path.join(output, 'coinbase')}`,
+  ];
+  for (const f of s.failed_jobs) lines.push(`FAILED ${f.queue}/${f.job}: ${f.reason}`);
+  return `${lines.join('\n')}\n`;
+}
+
+function enqueued(r: EnqueueResult, flags: Flags, io: IO): number {
+  if (flags.json) {
+    io.stdout.write(
+      `${toJson({
+        segments: r.segments,
+        added: r.added.length,
+        already_queued: r.alreadyQueued.length,
+        retried: r.retried.length,
+        dates: r.dates.map((d) => ({ date: d.date, commit_job: d.commitJob, segments: d.segments.length })),
+        added_segments: r.added,
+      })}\n`,
+    );
+  } else if (!flags.quiet) {
+    const dates = r.dates.map((d) => `${d.date} (${d.segments.length})`).join(', ');
+    io.stdout.write(
+      `Queued ${r.added.length} of ${r.segments} segments${r.retried.length ? ` (${r.retried.length} retried)` : ''}; ${r.alreadyQueued.length} already queued or done.${dates ? ` Dates: ${dates}.` : ''}\n`,
+    );
+  }
+  return 0;
+}
+
+function queueStatus(s: QueueStatus, flags: Flags, io: IO): number {
+  if (flags.json) {
+    io.stdout.write(`${toJson(s)}\n`);
+    return 0;
+  }
+  const row = (name: string, c: QueueStatus['totals']) => [
+    name,
+    c.waiting,
+    c.active,
+    c.delayed,
+    c.waiting_children,
+    c.done,
+    c.failed,
+  ];
+  const table = renderTable(
+    ['queue', 'waiting', 'active', 'delayed', 'waiting-children', 'done', 'failed'],
+    [
+      row(`${s.queue}-state`, s.queues.state),
+      row(`${s.queue}-convert`, s.queues.convert),
+      row(`${s.queue}-commit`, s.queues.commit),
+      row('total', s.totals),
+    ],
+  );
+  const failures = s.failures.map(
+    (f) => `FAILED ${f.queue}/${f.job} after ${f.attempts} attempt(s): ${f.reason}`,
+  );
+  io.stdout.write(`${table}\n${failures.length ? `\n${failures.join('\n')}\n` : ''}`);
+  return 0;
+}
+
+function consoleLogger(flags: Flags, io: IO): ConsoleLogger {
+  const format = (str(flags['log-format']) ?? 'text') as LogFormat;
+  if (format !== 'text' && format !== 'json') throw new UsageError('--log-format must be text or json');
+  const level = (str(flags['log-level']) ?? (flags.quiet ? 'warn' : 'info')) as LogLevel;
+  if (!['debug', 'info', 'warn', 'error'].includes(level))
+    throw new UsageError('--log-level must be debug, info, warn or error');
+  return new ConsoleLogger(format, level, io.stderr);
+}
+
+function str(v: string | boolean | undefined): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+
+function positiveInt(name: string, v: string | boolean | undefined): number {
+  const n = Number(v);
+  if (typeof v !== 'string' || !Number.isInteger(n) || n < 1)
+    throw new UsageError(`--${name} must be a whole number ≥ 1, got ${String(v)}`);
+  return n;
+}
+
+function positiveNumber(name: string, v: string | boolean | undefined): number {
+  const n = Number(v);
+  if (typeof v !== 'string' || !Number.isFinite(n) || n <= 0)
+    throw new UsageError(`--${name} must be a positive number of seconds, got ${String(v)}`);
+  return n;
+}

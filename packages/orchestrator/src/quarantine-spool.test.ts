@@ -1,0 +1,48 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { QuarantineSpool } from './quarantine-spool.js';
+
+const entry = (file: string, line: number, stage = 'reader') => ({
+  file,
+  line,
+  reason: `bad ${line}`,
+  raw: 'x'.repeat(5000),
+  stage,
+});
+
+describe('QuarantineSpool', () => {
+  it('spools entries to a hidden temporary file, counting distinct input lines and other rows apart', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'etl-spool-'));
+    const spool = new QuarantineSpool(path.join(dir, '_quarantine', 's1.ndjson'), '/in/s1.ndjson');
+    spool.put(entry('/in/s1.ndjson', 3));
+    spool.put(entry('/in/s1.ndjson', 3, 'parser')); // the same line again
+    await spool.flush();
+    spool.put(entry('/in/s1.ndjson', 9, 'parser'));
+    spool.put(entry('/out/coinbase/level2', 1, 'parquet-writer'));
+    expect([spool.lineCount, spool.rowCount]).toEqual([2, 1]);
+    const temp = await spool.finish();
+    expect(temp && path.basename(temp)).toMatch(/^\.s1\.ndjson\.\d+-[0-9a-f]+\.tmp$/);
+    const lines = readFileSync(temp!, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines.map((l) => [l.line, l.stage])).toEqual([
+      [3, 'reader'],
+      [3, 'parser'],
+      [9, 'parser'],
+      [1, 'parquet-writer'],
+    ]);
+    expect(lines[0].raw).toHaveLength(4096);
+    await spool.discard();
+    expect(readdirSync(path.join(dir, '_quarantine'))).toEqual([]);
+  });
+
+  it('writes nothing when nothing was quarantined', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'etl-spool-'));
+    const spool = new QuarantineSpool(path.join(dir, 'q', 's.ndjson'), 's');
+    expect(await spool.finish()).toBeUndefined();
+    expect(existsSync(path.join(dir, 'q'))).toBe(false);
+  });
+});

@@ -1,0 +1,39 @@
+/**
+ * What a sandboxed processor thread needs to know, handed over as `workerData` (plain data:
+ * it is structured-cloned into the thread), and the context the thread builds from it once.
+ */
+import type { CoinbaseSegmentPipelineOptions } from '@etl/orchestrator';
+import type { RedisConnectionOptions } from './redis-connection.js';
+import type { SegmentQueueNames } from './segment-jobs.js';
+
+export interface ProcessorSettings {
+  readonly outputDir: string;
+  readonly channelConfig?: Readonly<Record<string, unknown>>;
+  readonly compression?: CoinbaseSegmentPipelineOptions['compression'];
+  readonly maxErrors?: number;
+  readonly channels?: readonly string[];
+  readonly keepInput: boolean;
+  readonly connection: RedisConnectionOptions;
+  readonly queues: SegmentQueueNames;
+  readonly prefix: string;
+  /** How long a state job waits before it looks again for its predecessor's state. */
+  readonly waitPollMs: number;
+}
+
+/** Checks `workerData` is what {@link SegmentWorker} sends (a thread started otherwise fails clearly). */
+export function readProcessorSettings(value: unknown): ProcessorSettings {
+  const s = value as Partial<ProcessorSettings> | null;
+  if (
+    !s ||
+    typeof s !== 'object' ||
+    typeof s.outputDir !== 'string' ||
+    !s.connection ||
+    !s.queues ||
+    typeof s.prefix !== 'string'
+  ) {
+    throw new Error(
+      'segment processor: workerData is not a ProcessorSettings object (start it through SegmentWorker)',
+    );
+  }
+  return s as ProcessorSettings;
+}

@@ -1,0 +1,328 @@
+/**
+ * One worker process's share of the pipeline: a BullMQ worker per queue. State and convert jobs
+ * run in sandboxed worker threads (the main thread only keeps locks alive and records results);
+ * commit jobs are small file writes and run in the main thread. State jobs run one at a time
+ * across all workers (the chain is ordered), conversions `concurrency` at a time per process.
+ */
+import { hostname } from 'node:os';
+import path from 'node:path';
+import { errorMessage, type Logger, type Stats, silentLogger } from '@etl/core';
+import type { CoinbaseSegmentPipelineOptions } from '@etl/orchestrator';
+import { type Job, Queue, Worker } from 'bullmq';
+import { commitDate } from './date-commit.js';
+import { processorEntry } from './processor-entry.js';
+import type { ProcessorSettings } from './processor-settings.js';
+import { checkRedis, type RedisConnectionOptions, toConnectionOptions } from './redis-connection.js';
+import {
+  type CommitJobData,
+  type CommitJobResult,
+  type ConvertJobResult,
+  jobIdFromKey,
+  type SegmentJobData,
+  type SegmentQueueNames,
+  type StateJobResult,
+  segmentQueueNames,
+} from './segment-jobs.js';
+import { type SegmentStorage, SharedFileSystemStorage } from './segment-storage.js';
+import { type JobFailure, type WorkerSummary, WorkerTally } from './worker-summary.js';
+
+export interface SegmentWorkerOptions {
+  /** `redis://host:port`, `redis+unix:///path`, … or connection options. */
+  readonly connection: string | RedisConnectionOptions;
+  /** Output root; datasets land in `<outputDir>/coinbase/<dataset>`. Shared by every worker. */
+  readonly outputDir: string;
+  /** Pipeline name the queues derive from (default `etl`). */
+  readonly queueName?: string;
+  /** BullMQ key prefix (default `bull`). */
+  readonly prefix?: string;
+  /** Conversions at once in this process, each in its own thread (default 1). */
+  readonly concurrency?: number;
+  readonly channelConfig?: Readonly<Record<string, unknown>>;
+  readonly compression?: CoinbaseSegmentPipelineOptions['compression'];
+  readonly maxErrors?: number;
+  /** Datasets to write (default: every enabled channel). */
+  readonly channels?: readonly string[];
+  /** Move finished segments to `done/` instead of deleting them. */
+  readonly keepInput?: boolean;
+  /** A job whose lock is not renewed for this long is taken for stalled and retried elsewhere (default 30 000). */
+  readonly lockDurationMs?: number;
+  /** How often this worker looks for stalled jobs (default 30 000). */
+  readonly stalledIntervalMs?: number;
+  /** Poll interval of a state job waiting for its predecessor (default 200). */
+  readonly waitPollMs?: number;
+  /** Shown as the job's `processedBy` (default `<host>:<pid>`). */
+  readonly name?: string;
+  readonly logger?: Logger;
+}
+
+const PENDING_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children'] as const;
+
+export class SegmentWorker {
+  readonly queues: SegmentQueueNames;
+  readonly connection: RedisConnectionOptions;
+  readonly outRoot: string;
+  private readonly logger: Logger;
+  private readonly storage: SegmentStorage;
+  private readonly prefix: string;
+  private readonly tally = new WorkerTally();
+  private workers: Worker[] = [];
+  private readonly queueHandles: Queue[] = [];
+  private startedAt = 0;
+  private closing: Promise<void> | undefined;
+  private readonly pendingHandlers = new Set<Promise<void>>();
+
+  constructor(private readonly options: SegmentWorkerOptions) {
+    this.connection = toConnectionOptions(options.connection);
+    this.queues = segmentQueueNames(options.queueName);
+    this.prefix = options.prefix ?? 'bull';
+    this.outRoot = path.join(path.resolve(options.outputDir), 'coinbase');
+    this.logger = options.logger ?? silentLogger;
+    // The threads resolve segments through the same storage (plain data cannot carry another one).
+    this.storage = new SharedFileSystemStorage();
+    const c = options.concurrency ?? 1;
+    if (!Number.isInteger(c) || c < 1)
+      throw new RangeError(`concurrency must be a whole number ≥ 1, got ${c}`);
+  }
+
+  /** Connects and starts taking jobs. */
+  async start(): Promise<void> {
+    if (this.workers.length) return;
+    await checkRedis(this.connection);
+    this.startedAt = Date.now();
+    const connection = { ...this.connection, maxRetriesPerRequest: null };
+    for (const name of [this.queues.state, this.queues.convert, this.queues.commit]) {
+      const q = new Queue(name, { connection, prefix: this.prefix });
+      q.on('error', (error) =>
+        this.logger.warn('queue connection error', { queue: name, error: errorMessage(error) }),
+      );
+      this.queueHandles.push(q);
+    }
+    // The chain of book states is ordered: one state job at a time, whichever worker runs it.
+    await this.queueHandles[0]!.setGlobalConcurrency(1);
+
+    const entry = processorEntry();
+    const settings: ProcessorSettings = {
+      outputDir: path.resolve(this.options.outputDir),
+      ...(this.options.channelConfig ? { channelConfig: this.options.channelConfig } : {}),
+      ...(this.options.compression ? { compression: this.options.compression } : {}),
+      ...(this.options.maxErrors !== undefined ? { maxErrors: this.options.maxErrors } : {}),
+      ...(this.options.channels ? { channels: [...this.options.channels] } : {}),
+      keepInput: this.options.keepInput ?? false,
+      connection: this.connection,
+      queues: this.queues,
+      prefix: this.prefix,
+      waitPollMs: this.options.waitPollMs ?? 200,
+    };
+    const common = {
+      connection,
+      prefix: this.prefix,
+      name: this.options.name ?? `${hostname()}:${process.pid}`,
+      lockDuration: this.options.lockDurationMs ?? 30_000,
+      stalledInterval: this.options.stalledIntervalMs ?? 30_000,
+      // Sandboxed threads keep the main loop free, so a second stall means the job kills its worker.
+      maxStalledCount: 1,
+    };
+    const sandboxed = {
+      ...common,
+      useWorkerThreads: true,
+      workerThreadsOptions: { workerData: settings, ...(entry.execArgv ? { execArgv: entry.execArgv } : {}) },
+    };
+    const state = new Worker<SegmentJobData, StateJobResult>(this.queues.state, entry.file, {
+      ...sandboxed,
+      concurrency: 1,
+    });
+    const convert = new Worker<SegmentJobData, ConvertJobResult>(this.queues.convert, entry.file, {
+      ...sandboxed,
+      concurrency: this.options.concurrency ?? 1,
+    });
+    const commit = new Worker<CommitJobData, CommitJobResult>(this.queues.commit, (job) => this.commit(job), {
+      ...common,
+      concurrency: 1,
+    });
+    this.workers = [state, convert, commit];
+    for (const w of this.workers) {
+      w.on('error', (error) =>
+        this.logger.warn('worker error', { queue: w.name, error: errorMessage(error) }),
+      );
+      w.on('failed', (job, error) => {
+        if (!job) return;
+        const handled = this.onFailed(w.name, job, error).finally(() => this.pendingHandlers.delete(handled));
+        this.pendingHandlers.add(handled);
+      });
+    }
+    state.on('completed', (job, result) => this.onState(job, result));
+    convert.on('completed', (job, result) => this.onConverted(job, result));
+    commit.on('completed', (_job, result) => this.onCommitted(result));
+    await Promise.all(this.workers.map((w) => w.waitUntilReady()));
+    this.logger.info('worker started', {
+      queues: this.queues.base,
+      concurrency: this.options.concurrency ?? 1,
+      output: this.outRoot,
+    });
+  }
+
+  /** Jobs still to be done in any of the pipeline's queues. */
+  async pendingJobs(): Promise<number> {
+    let total = 0;
+    for (const q of this.queueHandles) {
+      const counts = await q.getJobCounts(...PENDING_STATES);
+      for (const s of PENDING_STATES) total += counts[s] ?? 0;
+    }
+    return total;
+  }
+
+  /**
+   * Works until no job is waiting, active, delayed or waiting for children in any queue (seen
+   * twice in a row, so a job moving between queues is not missed), or until `signal` aborts.
+   */
+  async runUntilEmpty(options: { signal?: AbortSignal; pollMs?: number } = {}): Promise<WorkerSummary> {
+    await this.start();
+    let quiet = 0;
+    while (!options.signal?.aborted) {
+      await sleep(options.pollMs ?? 250, options.signal);
+      if ((await this.pendingJobs()) === 0) {
+        if (++quiet >= 2) break;
+      } else quiet = 0;
+    }
+    return this.finish();
+  }
+
+  /** Works until `signal` aborts. */
+  async runUntilAborted(signal: AbortSignal): Promise<WorkerSummary> {
+    await this.start();
+    if (!signal.aborted)
+      await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+    return this.finish();
+  }
+
+  /** Closes the workers, then records the run's final failures (any worker's) in the summary. */
+  private async finish(): Promise<WorkerSummary> {
+    await Promise.all(this.workers.map((w) => w.close()));
+    await Promise.all(this.pendingHandlers);
+    const failedJobs = await this.failuresSinceStart();
+    await this.close();
+    this.tally.finished((Date.now() - this.startedAt) / 1000, failedJobs);
+    return this.summary();
+  }
+
+  /** Lets running jobs finish, then disconnects. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await Promise.all(this.workers.map((w) => w.close()));
+      await Promise.all(this.pendingHandlers);
+      await Promise.all(this.queueHandles.map((q) => q.close()));
+    })();
+    return this.closing;
+  }
+
+  /** Jobs of any queue that failed for good since this worker started (by any worker). */
+  async failuresSinceStart(limit = 1000): Promise<JobFailure[]> {
+    const out: JobFailure[] = [];
+    for (const q of this.queueHandles) {
+      for (const job of await q.getFailed(0, limit - 1)) {
+        if ((job.finishedOn ?? 0) < this.startedAt) continue;
+        out.push({
+          queue: q.name,
+          job: job.id ?? '?',
+          reason: job.failedReason,
+          attempts: job.attemptsMade,
+          final: true,
+        });
+      }
+    }
+    return out.sort((a, b) => (a.queue + a.job < b.queue + b.job ? -1 : 1));
+  }
+
+  summary(): WorkerSummary {
+    return this.tally.summary();
+  }
+
+  stats(): Stats {
+    return this.tally.stats();
+  }
+
+  private async commit(job: Job<CommitJobData, CommitJobResult>): Promise<CommitJobResult> {
+    const failures = await job.getIgnoredChildrenFailures();
+    const failed = Object.entries(failures)
+      .map(([key, reason]) => ({ segment: jobIdFromKey(key), reason: String(reason) }))
+      .sort((a, b) => (a.segment < b.segment ? -1 : 1));
+    const result = await commitDate(this.outRoot, job.data.date, failed);
+    return {
+      date: job.data.date,
+      complete: result.manifest.complete,
+      segments: result.manifest.segments.length,
+      failed: failed.map((f) => f.segment),
+      manifest: result.manifestPath,
+    };
+  }
+
+  private onState(_job: Job<SegmentJobData>, result: StateJobResult): void {
+    this.tally.state(result);
+  }
+
+  private onConverted(job: Job<SegmentJobData>, result: ConvertJobResult): void {
+    this.tally.converted(result);
+    if (result.status === 'converted') {
+      this.logger.info('segment converted', {
+        segment: job.data.segment,
+        ms: result.ms,
+        quarantined: result.quarantinedLines,
+      });
+    }
+  }
+
+  private onCommitted(result: CommitJobResult): void {
+    this.tally.committed(result);
+    this.logger.info('date committed', {
+      date: result.date,
+      complete: result.complete,
+      segments: result.segments,
+    });
+  }
+
+  private async onFailed(queue: string, job: Job, error: Error): Promise<void> {
+    const attempts = job.opts.attempts ?? 1;
+    const final = job.attemptsMade >= attempts;
+    const failure: JobFailure = {
+      queue,
+      job: job.id ?? '?',
+      reason: error.message,
+      attempts: job.attemptsMade,
+      final,
+    };
+    this.tally.failed(failure, final && queue === this.queues.convert);
+    this.logger[final ? 'error' : 'warn'](final ? 'job failed' : 'job attempt failed, will retry', {
+      ...failure,
+    });
+    if (!final || queue !== this.queues.convert) return;
+    const data = job.data as SegmentJobData;
+    try {
+      await this.storage.fail(data.url, {
+        segment: data.segment,
+        failed_at: new Date().toISOString(),
+        error: error.message,
+        attempts: job.attemptsMade,
+        job: `${queue}/${job.id}`,
+      });
+    } catch (e) {
+      this.logger.warn('could not move the failed segment aside', {
+        segment: data.segment,
+        error: errorMessage(e),
+      });
+    }
+  }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

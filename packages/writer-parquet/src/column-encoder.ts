@@ -1,0 +1,436 @@
+/**
+ * Writes one column chunk (optional dictionary page, then data pages v2) straight from a typed
+ * {@link ColumnChunk}. Per chunk it decides PLAIN or RLE_DICTIONARY with hyparquet-writer's rule
+ * (a dictionary is kept when it plus its bit-packed indexes take at most half the PLAIN bytes);
+ * fields with the schema's dictionary hint always get one. Booleans are RLE, definition levels
+ * RLE/bit-packed. The footer metadata is returned in hyparquet's `ColumnChunk` shape.
+ */
+import type { Writer } from 'hyparquet-writer';
+import { writePageHeader } from 'hyparquet-writer/src/datapage.js';
+import type { ByteBuffer } from './byte-buffer.js';
+import type { ColumnChunk, StringChunk } from './column-chunk.js';
+import {
+  boolStatistics,
+  type ChunkStatistics,
+  doubleStatistics,
+  int32Statistics,
+  int64Statistics,
+  stringStatistics,
+} from './column-statistics.js';
+import { bitWidthOf, writeRleHybrid } from './rle-hybrid.js';
+import { buildNumericDictionary } from './value-dictionary.js';
+
+type PageHeader = Parameters<typeof writePageHeader>[1];
+type Encoding = NonNullable<PageHeader['data_page_header_v2']>['encoding'];
+
+/** The leaf schema element of a column, as hyparquet-writer declares it. */
+export interface LeafElement {
+  readonly name: string;
+  readonly type?: string;
+  readonly repetition_type?: string;
+}
+
+export interface ColumnSpec {
+  readonly element: LeafElement;
+  /** Always dictionary-encode (the schema's `dictionary` hint). */
+  readonly forceDictionary: boolean;
+}
+
+export interface PageCompression {
+  readonly codec: string;
+  /** Undefined: pages are stored as they are. */
+  readonly compress: ((bytes: Uint8Array) => Uint8Array) | undefined;
+}
+
+/** Scratch buffers reused for every page of a file. */
+export interface PageScratch {
+  readonly levels: ByteBuffer;
+  readonly values: ByteBuffer;
+}
+
+/** Footer metadata of one written column chunk (hyparquet's ColumnChunk shape). */
+export interface WrittenColumnChunk {
+  file_offset: bigint;
+  meta_data: {
+    type: string;
+    encodings: string[];
+    path_in_schema: string[];
+    codec: string;
+    num_values: bigint;
+    total_uncompressed_size: bigint;
+    total_compressed_size: bigint;
+    data_page_offset: bigint;
+    dictionary_page_offset?: bigint;
+    statistics: ChunkStatistics;
+    encoding_stats: { page_type: string; encoding: string; count: number }[];
+  };
+}
+
+/** Pages hold about this many value bytes before compression (hyparquet-writer's default). */
+const PAGE_BYTES = 1 << 20;
+
+const textEncoder = new TextEncoder();
+
+/** What the data pages of a chunk contain, decided before they are written. */
+interface PagePlan {
+  readonly encoding: Encoding;
+  /** Value bytes of the whole chunk, for splitting into pages. */
+  readonly estimatedBytes: number;
+  /** Appends the values of `[from, to)` (non-null positions) to `out`. */
+  readonly writeValues: (out: ByteBuffer, from: number, to: number) => void;
+}
+
+function bytesOf(
+  array: Float64Array | Int32Array | BigInt64Array | Uint8Array,
+  count: number,
+  width: number,
+) {
+  return new Uint8Array(array.buffer, array.byteOffset, count * width);
+}
+
+/** The non-null values of `values`, in order (the array itself when nothing is null). */
+function compact<A extends Float64Array | Int32Array | BigInt64Array | Uint8Array>(
+  values: A,
+  valid: Uint8Array | null,
+  rows: number,
+  count: number,
+): A {
+  if (!valid || count === rows) return values.subarray(0, rows) as A;
+  const out = new (values.constructor as new (n: number) => A)(count);
+  let j = 0;
+  for (let i = 0; i < rows; i++) if (valid[i] === 1) (out as unknown as number[])[j++] = values[i] as number;
+  return out;
+}
+
+function compactBigInts(values: BigInt64Array, valid: Uint8Array | null, rows: number, count: number) {
+  if (!valid || count === rows) return values.subarray(0, rows);
+  // Copy through the 32-bit halves: reading a BigInt64Array element would allocate a bigint.
+  const from = new Int32Array(values.buffer, values.byteOffset, rows * 2);
+  const out = new BigInt64Array(count);
+  const to = new Int32Array(out.buffer);
+  let j = 0;
+  for (let i = 0; i < rows; i++) {
+    if (valid[i] === 1) {
+      to[j * 2] = from[i * 2]!;
+      to[j * 2 + 1] = from[i * 2 + 1]!;
+      j++;
+    }
+  }
+  return out;
+}
+
+function dictionaryPlan(indexes: Int32Array, size: number): PagePlan {
+  const bitWidth = bitWidthOf(size - 1);
+  return {
+    encoding: 'RLE_DICTIONARY',
+    estimatedBytes: Math.ceil((indexes.length * bitWidth) / 8),
+    writeValues: (out, from, to) => {
+      out.u8(bitWidth);
+      writeRleHybrid(out, indexes, from, to, bitWidth);
+    },
+  };
+}
+
+function fixedPlainPlan(bytes: Uint8Array, width: number): PagePlan {
+  return {
+    encoding: 'PLAIN',
+    estimatedBytes: bytes.length,
+    writeValues: (out, from, to) => out.append(bytes.subarray(from * width, to * width)),
+  };
+}
+
+/** Result of planning a chunk: its pages, its optional dictionary page bytes and statistics. */
+interface ChunkPlan {
+  readonly pages: PagePlan;
+  readonly dictionary: { readonly bytes: Uint8Array; readonly size: number } | undefined;
+  readonly statistics: ChunkStatistics;
+}
+
+/** Values looked at before building a dictionary (hyparquet-writer's sample size). */
+const SAMPLE_SIZE = 1000;
+/** More distinct bytes than this share of a sample: the column is not worth a dictionary. */
+const SAMPLE_REJECT_RATIO = 0.9;
+
+/** Positions of an even sample over `count` values, as hyparquet-writer takes it. */
+function samplePosition(i: number, sample: number, count: number): number {
+  return sample === 1 ? 0 : Math.floor((i * (count - 1)) / (sample - 1));
+}
+
+/**
+ * hyparquet-writer's sampling rule, kept so sizes stay what they were: values that repeat only
+ * next to each other (timestamps, sequence numbers) look distinct in an even sample and stay
+ * PLAIN, which zstd compresses better than the bit-packed indexes of a dictionary.
+ */
+function sampleRejectsDictionary(words: Int32Array, lanes: 1 | 2, count: number): boolean {
+  const sample = Math.min(count, SAMPLE_SIZE);
+  const picked = new Int32Array(sample * lanes);
+  for (let i = 0; i < sample; i++) {
+    const at = samplePosition(i, sample, count) * lanes;
+    picked[i * lanes] = words[at]!;
+    if (lanes === 2) picked[i * 2 + 1] = words[at + 1]!;
+  }
+  const dict = buildNumericDictionary(picked, lanes, sample, sample);
+  return dict !== undefined && dict.size / sample > SAMPLE_REJECT_RATIO;
+}
+
+function planFixed(
+  spec: ColumnSpec,
+  values: Float64Array | Int32Array | BigInt64Array,
+  count: number,
+  width: 4 | 8,
+  statistics: ChunkStatistics,
+): ChunkPlan {
+  const bytes = bytesOf(values, count, width);
+  const words = new Int32Array(values.buffer, values.byteOffset, (count * width) / 4);
+  const lanes = width === 8 ? 2 : 1;
+  const maxEntries = spec.forceDictionary ? count : Math.floor(count / 2);
+  const tryDictionary = count > 0 && (spec.forceDictionary || !sampleRejectsDictionary(words, lanes, count));
+  const dict = tryDictionary ? buildNumericDictionary(words, lanes, count, maxEntries) : undefined;
+  if (dict) {
+    const indexBytes = Math.ceil((count * bitWidthOf(dict.size - 1)) / 8);
+    if (spec.forceDictionary || 2 * (dict.size * width + indexBytes) <= count * width) {
+      const entries = new Uint8Array(dict.size * width);
+      for (let k = 0; k < dict.size; k++) {
+        const at = dict.firsts[k]! * width;
+        entries.set(bytes.subarray(at, at + width), k * width);
+      }
+      return {
+        pages: dictionaryPlan(dict.indexes, dict.size),
+        dictionary: { bytes: entries, size: dict.size },
+        statistics,
+      };
+    }
+  }
+  return { pages: fixedPlainPlan(bytes, width), dictionary: undefined, statistics };
+}
+
+function planBool(values: Uint8Array, count: number, statistics: ChunkStatistics): ChunkPlan {
+  return {
+    pages: {
+      encoding: 'RLE',
+      estimatedBytes: Math.ceil(count / 8),
+      writeValues: (out, from, to) => {
+        // RLE-encoded booleans carry a 4-byte length prefix (data page v2 included).
+        const at = out.length;
+        out.u32le(0);
+        writeRleHybrid(out, values, from, to, 1);
+        const length = out.length - at - 4;
+        out.length = at;
+        out.u32le(length);
+        out.length = at + 4 + length;
+      },
+    },
+    dictionary: undefined,
+    statistics,
+  };
+}
+
+/** {@link sampleRejectsDictionary} for strings, weighing each value by its PLAIN bytes. */
+function sampleRejectsStrings(encoded: readonly Uint8Array[], indexes: Int32Array): boolean {
+  const count = indexes.length;
+  const sample = Math.min(count, SAMPLE_SIZE);
+  const seen = new Uint8Array(encoded.length);
+  let distinct = 0;
+  let total = 0;
+  for (let i = 0; i < sample; i++) {
+    const k = indexes[samplePosition(i, sample, count)]!;
+    const size = 4 + encoded[k]!.length;
+    total += size;
+    if (seen[k] === 0) {
+      seen[k] = 1;
+      distinct += size;
+    }
+  }
+  return total === 0 || distinct / total > SAMPLE_REJECT_RATIO;
+}
+
+function planString(spec: ColumnSpec, chunk: StringChunk, indexes: Int32Array, nulls: number): ChunkPlan {
+  let dictionary = chunk.dictionary;
+  const counts = new Int32Array(dictionary.length);
+  for (let i = 0; i < indexes.length; i++) counts[indexes[i]!]!++;
+  if (counts.indexOf(0) >= 0) {
+    // A rejected row can leave an entry nobody uses: drop it and renumber.
+    const renumber = new Int32Array(dictionary.length);
+    const kept: string[] = [];
+    for (let k = 0; k < dictionary.length; k++) {
+      renumber[k] = kept.length;
+      if (counts[k]! > 0) kept.push(dictionary[k]!);
+    }
+    const remapped = new Int32Array(indexes.length);
+    for (let i = 0; i < indexes.length; i++) remapped[i] = renumber[indexes[i]!]!;
+    indexes = remapped;
+    dictionary = kept;
+  }
+  const encoded = dictionary.map((s) => textEncoder.encode(s));
+  const statistics = stringStatistics(dictionary, encoded, null, nulls);
+  let dictionaryBytes = 0;
+  for (const bytes of encoded) dictionaryBytes += 4 + bytes.length;
+  let plainBytes = 0;
+  for (let i = 0; i < indexes.length; i++) plainBytes += 4 + encoded[indexes[i]!]!.length;
+  const indexBytes = Math.ceil((indexes.length * bitWidthOf(dictionary.length - 1)) / 8);
+  const worthIt =
+    spec.forceDictionary ||
+    (!sampleRejectsStrings(encoded, indexes) && 2 * (dictionaryBytes + indexBytes) <= plainBytes);
+  if (indexes.length > 0 && worthIt) {
+    const entries = new Uint8Array(dictionaryBytes);
+    let at = 0;
+    for (const bytes of encoded) {
+      new DataView(entries.buffer).setUint32(at, bytes.length, true);
+      entries.set(bytes, at + 4);
+      at += 4 + bytes.length;
+    }
+    return {
+      pages: dictionaryPlan(indexes, dictionary.length),
+      dictionary: { bytes: entries, size: dictionary.length },
+      statistics,
+    };
+  }
+  const plain: PagePlan = {
+    encoding: 'PLAIN',
+    estimatedBytes: plainBytes,
+    writeValues: (out, from, to) => {
+      for (let i = from; i < to; i++) {
+        const bytes = encoded[indexes[i]!]!;
+        out.u32le(bytes.length);
+        out.append(bytes);
+      }
+    },
+  };
+  return { pages: plain, dictionary: undefined, statistics };
+}
+
+function planChunk(spec: ColumnSpec, chunk: ColumnChunk, rows: number, count: number): ChunkPlan {
+  const nulls = rows - count;
+  switch (chunk.kind) {
+    case 'double': {
+      const values = compact(chunk.values, chunk.valid, rows, count);
+      return planFixed(spec, values, count, 8, doubleStatistics(values, count, nulls));
+    }
+    case 'int32': {
+      const values = compact(chunk.values, chunk.valid, rows, count);
+      return planFixed(spec, values, count, 4, int32Statistics(values, count, nulls));
+    }
+    case 'int64': {
+      const values = compactBigInts(chunk.values, chunk.valid, rows, count);
+      return planFixed(spec, values, count, 8, int64Statistics(values, count, nulls));
+    }
+    case 'bool': {
+      const values = compact(chunk.values, chunk.valid, rows, count);
+      return planBool(values, count, boolStatistics(values, count, nulls));
+    }
+    case 'string':
+      return planString(spec, chunk, compact(chunk.values, chunk.valid, rows, count), nulls);
+  }
+}
+
+/** Non-null rows among the first `rows` (all of them without a validity array). */
+export function presentCount(valid: Uint8Array | null, rows: number): number {
+  if (!valid) return rows;
+  let n = 0;
+  for (let i = 0; i < rows; i++) n += valid[i]!;
+  return n;
+}
+
+/**
+ * Writes `rows` rows of `chunk` to `out` and returns the chunk's footer metadata. `valid` must only
+ * be set on OPTIONAL columns.
+ */
+export function writeColumnChunk(
+  out: Writer,
+  scratch: PageScratch,
+  spec: ColumnSpec,
+  chunk: ColumnChunk,
+  rows: number,
+  compression: PageCompression,
+): WrittenColumnChunk {
+  const { element } = spec;
+  const optional = element.repetition_type === 'OPTIONAL';
+  const valid = chunk.valid;
+  const count = presentCount(valid, rows);
+  const plan = planChunk(spec, chunk, rows, count);
+  const compress = compression.compress;
+  const start = out.offset;
+  let uncompressed = 0;
+  let dictionaryOffset: bigint | undefined;
+  const encodingStats: WrittenColumnChunk['meta_data']['encoding_stats'] = [];
+
+  if (plan.dictionary) {
+    dictionaryOffset = BigInt(out.offset);
+    const raw = plan.dictionary.bytes;
+    const stored = compress ? compress(raw) : raw;
+    const headerStart = out.offset;
+    writePageHeader(out, {
+      type: 'DICTIONARY_PAGE',
+      uncompressed_page_size: raw.length,
+      compressed_page_size: stored.length,
+      dictionary_page_header: { num_values: plan.dictionary.size, encoding: 'PLAIN' },
+    });
+    uncompressed += out.offset - headerStart + raw.length;
+    out.appendBytes(stored);
+    encodingStats.push({ page_type: 'DICTIONARY_PAGE', encoding: 'PLAIN', count: 1 });
+  }
+
+  const dataOffset = BigInt(out.offset);
+  const pageCount = Math.max(1, Math.ceil(plan.pages.estimatedBytes / PAGE_BYTES));
+  const rowsPerPage = Math.ceil(rows / pageCount);
+  const { levels, values } = scratch;
+  let pages = 0;
+  let valueAt = 0;
+  for (let rowAt = 0; rowAt < rows || pages === 0; rowAt += rowsPerPage) {
+    const rowEnd = Math.min(rows, rowAt + rowsPerPage);
+    const pageRows = rowEnd - rowAt;
+    const pageValues = valid ? presentCount(valid.subarray(rowAt), pageRows) : pageRows;
+    levels.reset();
+    if (optional) {
+      if (valid) writeRleHybrid(levels, valid, rowAt, rowEnd, 1);
+      else if (pageRows > 0) {
+        levels.varint(pageRows * 2);
+        levels.u8(1);
+      }
+    }
+    values.reset();
+    plan.pages.writeValues(values, valueAt, valueAt + pageValues);
+    valueAt += pageValues;
+    const raw = values.view();
+    const stored = compress ? compress(raw) : raw;
+    const headerStart = out.offset;
+    writePageHeader(out, {
+      type: 'DATA_PAGE_V2',
+      uncompressed_page_size: levels.length + raw.length,
+      compressed_page_size: levels.length + stored.length,
+      data_page_header_v2: {
+        num_values: pageRows,
+        num_nulls: pageRows - pageValues,
+        num_rows: pageRows,
+        encoding: plan.pages.encoding,
+        definition_levels_byte_length: levels.length,
+        repetition_levels_byte_length: 0,
+        is_compressed: true,
+      },
+    });
+    uncompressed += out.offset - headerStart + levels.length + raw.length;
+    out.appendBytes(levels.view());
+    out.appendBytes(stored);
+    pages++;
+    if (rowEnd >= rows) break;
+  }
+  encodingStats.push({ page_type: 'DATA_PAGE_V2', encoding: plan.pages.encoding, count: pages });
+
+  const encodings = plan.dictionary ? ['PLAIN', plan.pages.encoding] : [plan.pages.encoding];
+  return {
+    file_offset: BigInt(start),
+    meta_data: {
+      type: element.type ?? 'BYTE_ARRAY',
+      encodings,
+      path_in_schema: [element.name],
+      codec: compression.codec,
+      num_values: BigInt(rows),
+      total_uncompressed_size: BigInt(uncompressed),
+      total_compressed_size: BigInt(out.offset - start),
+      data_page_offset: dataOffset,
+      ...(dictionaryOffset !== undefined ? { dictionary_page_offset: dictionaryOffset } : {}),
+      statistics: plan.statistics,
+      encoding_stats: encodingStats,
+    },
+  };
+}

@@ -1,0 +1,93 @@
+/**
+ * Worker thread entry: encodes and compresses row groups and writes them to file descriptors the
+ * session's thread opened. Requests are handled strictly in arrival order, so the row groups of a
+ * file land in the order they were sent.
+ */
+import { writeSync } from 'node:fs';
+import { parentPort } from 'node:worker_threads';
+import { ByteWriter } from 'hyparquet-writer';
+import { prepareCompression } from './compression.js';
+import type { EncodeReply, EncodeRequest } from './encode-protocol.js';
+import { ParquetFileEncoder } from './parquet-file-encoder.js';
+
+/** hyparquet Writer that writes what the encoder appended to a descriptor on every flush. */
+class DescriptorSink extends ByteWriter {
+  constructor(private readonly fd: number) {
+    super(1 << 20);
+  }
+
+  flush(): void {
+    const bytes = new Uint8Array(this.buffer, 0, this.index);
+    let written = 0;
+    while (written < bytes.length) written += writeSync(this.fd, bytes, written, bytes.length - written);
+    this.index = 0;
+  }
+
+  override finish(): void {
+    this.flush();
+  }
+}
+
+interface OpenFile {
+  readonly sink: DescriptorSink;
+  readonly encoder: ParquetFileEncoder;
+  failure: string | undefined;
+}
+
+const files = new Map<number, OpenFile>();
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+async function handle(request: EncodeRequest): Promise<EncodeReply> {
+  const { seq } = request;
+  if (request.op === 'open') {
+    await prepareCompression(request.spec.compression);
+    const sink = new DescriptorSink(request.fd);
+    files.set(request.file, {
+      sink,
+      encoder: new ParquetFileEncoder(sink, request.spec),
+      failure: undefined,
+    });
+    return { seq };
+  }
+  const file = files.get(request.file);
+  if (request.op === 'drop') {
+    files.delete(request.file);
+    return { seq };
+  }
+  if (!file) return { seq, error: `no open file #${request.file}` };
+  // After a failure the file is broken: refuse the rest instead of writing a corrupt file.
+  if (file.failure !== undefined) return { seq, error: file.failure };
+  try {
+    if (request.op === 'rows') {
+      file.encoder.writeRowGroup(request.chunks, request.rows);
+      file.sink.flush();
+      return { seq };
+    }
+    file.encoder.finish();
+    file.sink.finish();
+    files.delete(request.file);
+    return { seq, bytes: file.sink.offset };
+  } catch (error) {
+    file.failure = errorText(error);
+    return { seq, error: file.failure };
+  }
+}
+
+const port = parentPort;
+if (port) {
+  let queue: Promise<void> = Promise.resolve();
+  port.on('message', (request: EncodeRequest) => {
+    queue = queue.then(async () => {
+      let reply: EncodeReply;
+      try {
+        reply = await handle(request);
+      } catch (error) {
+        reply = { seq: request.seq, error: errorText(error) };
+      }
+      port.postMessage(reply);
+    });
+  });
+}
