@@ -5,11 +5,16 @@
  * Throughput is MiB/s of input; ratios are ours / DuckDB measured back to back, since machines are
  * noisy. Results go to tooling/bench/results/ as JSON and a markdown table.
  *
- * Options: --sizes 100,1024 (MiB), --component (also run the per-package benches).
+ * Every measurement runs in its own child process; CPU seconds (user + system, all threads) and
+ * the load average are recorded next to wall time, because the machine may be shared.
+ * Compression: every size is measured with zstd (the default); sizes up to 300 MiB also with
+ * snappy, for the zstd/snappy decision.
+ *
+ * Options: --sizes 100,300,1024 (MiB), --component (also run the per-package benches).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, linkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { generateSegment } from './generate-segment.js';
 
@@ -24,6 +29,10 @@ interface Measurement {
   seconds: number;
   mibPerS: number;
   peakRssMb: number;
+  /** User + system CPU seconds of the process (every thread). */
+  cpuSeconds: number;
+  /** One-minute load average when the measurement started (2 cores: above 2 means contention). */
+  load: number;
   outputMib?: number;
   rows?: number;
 }
@@ -39,6 +48,7 @@ function dirSize(dir: string, ext = '.parquet'): number {
 function measure(name: string, inputBytes: number, args: string[], env: Record<string, string> = {}): Measurement & { stdout: string } {
   const rssFile = path.join(WORK, `rss-${process.pid}.json`);
   rmSync(rssFile, { force: true });
+  const load = loadavg()[0] ?? 0;
   const started = process.hrtime.bigint();
   const r = spawnSync(process.execPath, ['--import', RSS, ...args], {
     env: { ...process.env, ...env, BENCH_RSS_FILE: rssFile },
@@ -47,8 +57,16 @@ function measure(name: string, inputBytes: number, args: string[], env: Record<s
   });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (r.status !== 0) throw new Error(`${name} failed (${r.status}): ${r.stderr.slice(-2000)}`);
-  const rss = JSON.parse(readFileSync(rssFile, 'utf8')) as { maxRssBytes: number };
-  return { name, seconds, mibPerS: inputBytes / 2 ** 20 / seconds, peakRssMb: rss.maxRssBytes / 1e6, stdout: r.stdout };
+  const rss = JSON.parse(readFileSync(rssFile, 'utf8')) as { maxRssBytes: number; userCpuMs: number; systemCpuMs: number };
+  return {
+    name,
+    seconds,
+    mibPerS: inputBytes / 2 ** 20 / seconds,
+    peakRssMb: rss.maxRssBytes / 1e6,
+    cpuSeconds: (rss.userCpuMs + rss.systemCpuMs) / 1000,
+    load,
+    stdout: r.stdout,
+  };
 }
 
 function etlRun(name: string, segment: string, inputBytes: number, config: object): Measurement {
@@ -76,31 +94,39 @@ async function benchSize(mib: number): Promise<Measurement[]> {
   const m1 = measure('JSON.parse only', size, [path.join(ROOT, 'tooling/bench/json-parse-baseline.mjs'), segment]);
   results.push(m1);
   const duckOut = path.join(WORK, 'duckdb-out');
-  for (const threads of ['2', '1']) {
+  const duck = (threads: string, codec: string) => {
     rmSync(duckOut, { recursive: true, force: true });
-    const m = measure(`DuckDB flatten level2 (${threads} threads, zstd)`, size, [path.join(ROOT, 'tooling/bench/duckdb-flatten.mjs'), segment, duckOut, threads, 'zstd']);
+    const m = measure(`DuckDB flatten level2 (${threads} threads, ${codec})`, size, [path.join(ROOT, 'tooling/bench/duckdb-flatten.mjs'), segment, duckOut, threads, codec]);
     results.push({ ...m, rows: (JSON.parse(m.stdout) as { rows: number }).rows, outputMib: dirSize(duckOut) / 2 ** 20 });
-  }
-  const flatOnly = { etl: { channels: { level2: { processor_options: { reconstruct_lob: false, compute_features: false } }, market_trades: { enabled: false }, ticker: { enabled: false }, candles: { enabled: false } } } };
-  results.push(etlRun('etl run: level2 flatten only', segment, size, flatOnly));
+  };
+  duck('2', 'zstd');
+  duck('1', 'zstd');
+  const flatOnly = { level2: { processor_options: { reconstruct_lob: false, compute_features: false } }, market_trades: { enabled: false }, ticker: { enabled: false }, candles: { enabled: false } };
+  results.push(etlRun('etl run: level2 flatten only', segment, size, { etl: { channels: flatOnly } }));
   results.push(etlRun('etl run: full pipeline (book + features, all channels)', segment, size, {}));
+  if (mib <= 300) {
+    // The zstd/snappy trade-off, on the same rows.
+    duck('2', 'snappy');
+    results.push(etlRun('etl run: level2 flatten only (snappy)', segment, size, { etl: { compression: 'snappy', channels: flatOnly } }));
+    results.push(etlRun('etl run: full pipeline (snappy)', segment, size, { etl: { compression: 'snappy' } }));
+  }
   for (const r of results) {
-    process.stderr.write(`  ${r.name.padEnd(58)} ${r.mibPerS.toFixed(1).padStart(7)} MiB/s  ${r.peakRssMb.toFixed(0).padStart(5)} MB RSS${r.outputMib !== undefined ? `  out ${r.outputMib.toFixed(1)} MiB` : ''}\n`);
+    process.stderr.write(`  ${r.name.padEnd(58)} ${r.mibPerS.toFixed(1).padStart(7)} MiB/s  ${r.cpuSeconds.toFixed(1).padStart(5)} CPU s  ${r.peakRssMb.toFixed(0).padStart(5)} MB RSS${r.outputMib !== undefined ? `  out ${r.outputMib.toFixed(1)} MiB` : ''}  (load ${r.load.toFixed(1)})\n`);
   }
   return results;
 }
 
 function table(size: number, results: Measurement[]): string {
-  const duck = results.find((r) => r.name.startsWith('DuckDB') && r.name.includes('2 threads'));
+  const duck = results.find((r) => r.name === 'DuckDB flatten level2 (2 threads, zstd)');
   const lines = [
     `### ${size} MiB segment`,
     '',
-    '| pipeline | MiB/s | × DuckDB (2 threads) | peak RSS (MB) | level2 rows | level2 output (MiB) |',
-    '|---|---:|---:|---:|---:|---:|',
+    '| pipeline | MiB/s | × DuckDB (2 threads, zstd) | CPU s | peak RSS (MB) | level2 rows | level2 output (MiB) | load |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const r of results) {
     lines.push(
-      `| ${r.name} | ${r.mibPerS.toFixed(1)} | ${duck ? (r.mibPerS / duck.mibPerS).toFixed(2) : '–'} | ${r.peakRssMb.toFixed(0)} | ${r.rows ?? '–'} | ${r.outputMib?.toFixed(1) ?? '–'} |`,
+      `| ${r.name} | ${r.mibPerS.toFixed(1)} | ${duck ? (r.mibPerS / duck.mibPerS).toFixed(2) : '–'} | ${r.cpuSeconds.toFixed(1)} | ${r.peakRssMb.toFixed(0)} | ${r.rows ?? '–'} | ${r.outputMib?.toFixed(1) ?? '–'} | ${r.load.toFixed(1)} |`,
     );
   }
   return lines.join('\n');
@@ -109,11 +135,18 @@ function table(size: number, results: Measurement[]): string {
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const sizesArg = args[args.indexOf('--sizes') + 1];
-  const sizes = args.includes('--sizes') && sizesArg ? sizesArg.split(',').map(Number) : [100, 1024];
+  const sizes = args.includes('--sizes') && sizesArg ? sizesArg.split(',').map(Number) : [100, 300, 1024];
   mkdirSync(WORK, { recursive: true });
   mkdirSync(RESULTS, { recursive: true });
   const all: Record<string, Measurement[]> = {};
-  const md: string[] = [`# Benchmark results`, '', `${new Date().toISOString()}, Node ${process.version}, ${process.platform}/${process.arch}`, ''];
+  const md: string[] = [
+    `# Benchmark results`,
+    '',
+    `${new Date().toISOString()}, Node ${process.version}, ${process.platform}/${process.arch}, ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}`,
+    '',
+    'MiB/s of input, wall clock; × DuckDB is ours / DuckDB (2 threads, zstd) measured back to back on the same segment. CPU s is user + system time of the whole process (all threads); load is the 1-minute load average when the run started (2 cores: above 2, other work competed for them).',
+    '',
+  ];
   for (const size of sizes) {
     const results = await benchSize(size);
     all[`${size}MiB`] = results;

@@ -16,6 +16,7 @@ import {
   hiddenFiles,
   runArgs,
   type Spawned,
+  sleep,
   spawnEtl,
   splitFixture,
   summaryOf,
@@ -68,6 +69,9 @@ describe('two etl run processes on the same ready/', () => {
     expect(b.code, b.stderr).toBe(0);
     const [sa, sb] = [summaryOf(a.stdout), summaryOf(b.stdout)];
     expect(sa.segments.processed + sb.segments.processed).toBe(names.length);
+    console.info(
+      `concurrency: one run converted ${processedBy(a.stderr).join(', ') || 'nothing'}; the other ${processedBy(b.stderr).join(', ') || 'nothing'} (skipped ${sa.segments.skipped}/${sb.segments.skipped})`,
+    );
     const converted = [...processedBy(a.stderr), ...processedBy(b.stderr)].sort();
     expect(converted).toEqual(names);
     expect(readdirSync(path.join(ws.output, 'coinbase', '_manifests'))).toHaveLength(names.length);
@@ -80,12 +84,17 @@ describe('two etl run processes on the same ready/', () => {
 });
 
 describe('etl run stopped by signals', () => {
-  /** Starts a run and waits until its first segment is done (the next one is then under way). */
+  /**
+   * Starts a run and waits until the last small segment is done: the next one, a generated 2 MB
+   * segment, is then under way for a good while.
+   */
   async function started(ws: Workspace): Promise<Spawned> {
     const run = spawnEtl(runArgs(ws));
-    expect(await run.waitFor(/segment processed/)).toBe(true);
+    expect(await run.waitFor(/segment processed segment=segment_20260809T21_00004/)).toBe(true);
     return run;
   }
+
+  const sameBytes = (a: string, b: string) => Buffer.compare(readFileSync(a), readFileSync(b)) === 0;
 
   it('SIGTERM: finishes the current segment, stops, exits 143', async () => {
     const ws = workspace(template);
@@ -95,7 +104,7 @@ describe('etl run stopped by signals', () => {
     expect(exit.code, exit.stderr).toBe(143);
     const summary = summaryOf(exit.stdout);
     expect(summary).toMatchObject({ interrupted: true, segments: { failed: 0 } });
-    expect(summary.segments.processed).toBeGreaterThanOrEqual(1);
+    expect(summary.segments.processed).toBeGreaterThanOrEqual(4);
     expect(readdirSync(ws.ready)).toHaveLength(names.length - summary.segments.processed);
     expectStoppedCleanly(ws);
     await completeAndCompare(ws);
@@ -104,6 +113,7 @@ describe('etl run stopped by signals', () => {
   it('SIGINT twice: rolls the current segment back to ready/, exits 130', async () => {
     const ws = workspace(template);
     const run = await started(ws);
+    await sleep(300); // well into the next, 2 MB segment (it takes about a second)
     run.child.kill('SIGINT');
     await run.waitFor(/finishing the current segment/);
     run.child.kill('SIGINT');
@@ -111,11 +121,16 @@ describe('etl run stopped by signals', () => {
     expect(exit.code, exit.stderr).toBe(130);
     const summary = summaryOf(exit.stdout);
     expect(summary.interrupted).toBe(true);
-    // Whatever was not committed is back in ready/, untouched.
-    expect(readdirSync(ws.ready)).toHaveLength(names.length - summary.segments.processed);
-    for (const name of readdirSync(ws.ready)) {
-      expect(readFileSync(path.join(ws.ready, name))).toEqual(readFileSync(path.join(template, name)));
-    }
+    // Rolled back mid-segment, or put back untouched if the signal came before it started.
+    const midSegment = /segment rolled back: interrupted segment=segment_20260809T23_00001/.test(exit.stderr);
+    console.info(
+      `signals: the second SIGINT ${midSegment ? 'rolled back a segment under way' : 'came before the next segment started'}`,
+    );
+    expect(summary.segments.processed).toBe(4);
+    // The rolled-back segment is back in ready/ with the one never started, both untouched.
+    expect(readdirSync(ws.ready).sort()).toEqual(names.slice(4));
+    for (const name of readdirSync(ws.ready))
+      expect(sameBytes(path.join(ws.ready, name), path.join(template, name))).toBe(true);
     expectStoppedCleanly(ws);
     await completeAndCompare(ws);
   });

@@ -23,10 +23,22 @@ import { duckdb, SEGMENT } from './helpers.js';
 export const BIN = path.resolve(import.meta.dirname, '../src/bin.ts');
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
+/**
+ * The module resolution conditions of this test process (vitest's), so a child process resolves
+ * modules exactly as the in-process runs of the same test do.
+ */
+const CONDITIONS = process.execArgv.flatMap((a, i, all) =>
+  a === '--conditions' || a === '-C'
+    ? [`--conditions=${all[i + 1]}`]
+    : a.startsWith('--conditions=')
+      ? [a]
+      : [],
+);
+
 /** `node` arguments that run a TypeScript entry of this repository from source. */
 export function nodeArgs(entry: string, args: readonly string[]): string[] {
-  const extra = process.env.ETL_E2E_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  return ['--conditions=@etl/source', ...extra, '--import', TSX, entry, ...args];
+  const conditions = CONDITIONS.length ? CONDITIONS : ['--conditions=@etl/source'];
+  return [...conditions, '--import', TSX, entry, ...args];
 }
 
 export interface Exit {

@@ -1,4 +1,5 @@
 import { checkValue, dayFromDateKey, type Field } from '@etl/core';
+import { columnBufferPool } from './buffer-pool.js';
 import type { ColumnChunk } from './column-chunk.js';
 
 /**
@@ -33,6 +34,10 @@ const INT64_MAX = 2n ** 63n - 1n;
 
 type Storage = Float64Array | Int32Array | BigInt64Array | Uint8Array;
 
+function validity(capacity: number): Uint8Array {
+  return new Uint8Array(columnBufferPool.take(capacity));
+}
+
 /**
  * Typed storage plus a validity byte per row for nullable fields. Grows geometrically up to the
  * row-group size, so small partitions stay small; after `take` it starts again at the size the
@@ -50,7 +55,7 @@ abstract class TypedColumn<A extends Storage> implements ColumnBuffer {
   ) {
     const capacity = Math.min(INITIAL_CAPACITY, maxRows);
     this.data = this.allocate(capacity);
-    this.valid = field.nullable ? new Uint8Array(capacity) : undefined;
+    this.valid = field.nullable ? validity(capacity) : undefined;
     this.bytesPerRow = width + (field.nullable ? 1 : 0);
   }
 
@@ -76,10 +81,12 @@ abstract class TypedColumn<A extends Storage> implements ColumnBuffer {
     capacity = Math.min(Math.max(capacity, index + 1), Math.max(this.maxRows, index + 1));
     const data = this.allocate(capacity);
     (data as { set(source: A): void }).set(this.data);
+    columnBufferPool.give(this.data.buffer as ArrayBuffer);
     this.data = data;
     if (this.valid) {
-      const valid = new Uint8Array(capacity);
+      const valid = validity(capacity);
       valid.set(this.valid);
+      columnBufferPool.give(this.valid.buffer as ArrayBuffer);
       this.valid = valid;
     }
   }
@@ -95,11 +102,12 @@ abstract class TypedColumn<A extends Storage> implements ColumnBuffer {
   take(rows: number): ColumnChunk {
     const valid = this.valid;
     // The arrays go to the encoder (possibly another thread): start new ones of the same size.
+    // A validity array without a null stays here: every row written next sets its byte again.
     const capacity = Math.max(Math.min(this.data.length, this.maxRows), 1);
     const data = this.data;
     this.data = this.allocate(capacity);
-    if (valid) this.valid = new Uint8Array(capacity);
     const hasNull = valid !== undefined && valid.subarray(0, rows).indexOf(0) >= 0;
+    if (hasNull) this.valid = validity(capacity);
     return this.chunk(data, hasNull ? valid : null);
   }
 }
@@ -109,7 +117,7 @@ class DoubleColumn extends TypedColumn<Float64Array> {
     super(field, maxRows, 8);
   }
   protected allocate(capacity: number): Float64Array {
-    return new Float64Array(capacity);
+    return new Float64Array(columnBufferPool.take(capacity * 8));
   }
   protected chunk(values: Float64Array, valid: Uint8Array | null): ColumnChunk {
     return { kind: 'double', values, valid };
@@ -128,7 +136,7 @@ class Int32Column extends TypedColumn<Int32Array> {
     super(field, maxRows, 4);
   }
   protected allocate(capacity: number): Int32Array {
-    return new Int32Array(capacity);
+    return new Int32Array(columnBufferPool.take(capacity * 4));
   }
   protected chunk(values: Int32Array, valid: Uint8Array | null): ColumnChunk {
     return { kind: 'int32', values, valid };
@@ -180,7 +188,7 @@ class BigIntColumn extends TypedColumn<BigInt64Array> {
     super(field, maxRows, 8);
   }
   protected allocate(capacity: number): BigInt64Array {
-    return new BigInt64Array(capacity);
+    return new BigInt64Array(columnBufferPool.take(capacity * 8));
   }
   protected chunk(values: BigInt64Array, valid: Uint8Array | null): ColumnChunk {
     return { kind: 'int64', values, valid };
@@ -206,7 +214,7 @@ class BoolColumn extends TypedColumn<Uint8Array> {
     super(field, maxRows, 1);
   }
   protected allocate(capacity: number): Uint8Array {
-    return new Uint8Array(capacity);
+    return new Uint8Array(columnBufferPool.take(capacity));
   }
   protected chunk(values: Uint8Array, valid: Uint8Array | null): ColumnChunk {
     return { kind: 'bool', values, valid };
@@ -227,14 +235,15 @@ class BoolColumn extends TypedColumn<Uint8Array> {
 class StringColumn extends TypedColumn<Int32Array> {
   private dictionary: string[] = [];
   private lookup = new Map<string, number>();
-  private last: string | undefined;
-  private lastIndex = 0;
+  /** The last string stored and its index (row appenders check it before calling `set`). */
+  last: string | undefined;
+  lastIndex = 0;
 
   constructor(field: Field, maxRows: number) {
     super(field, maxRows, 4);
   }
   protected allocate(capacity: number): Int32Array {
-    return new Int32Array(capacity);
+    return new Int32Array(columnBufferPool.take(capacity * 4));
   }
   protected chunk(values: Int32Array, valid: Uint8Array | null): ColumnChunk {
     const dictionary = this.dictionary;

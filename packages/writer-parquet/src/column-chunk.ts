@@ -42,7 +42,7 @@ export interface StringChunk extends ChunkBase {
 
 export type ColumnChunk = DoubleChunk | Int32Chunk | Int64Chunk | BoolChunk | StringChunk;
 
-/** The buffers of `chunks`, for a `postMessage` transfer list. */
+/** The buffers of `chunks`: for a `postMessage` transfer list, and to reuse once encoded. */
 export function transferablesOf(chunks: readonly ColumnChunk[]): ArrayBuffer[] {
   const out: ArrayBuffer[] = [];
   for (const chunk of chunks) {

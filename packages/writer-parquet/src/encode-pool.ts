@@ -7,6 +7,7 @@
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { columnBufferPool } from './buffer-pool.js';
 import { type ColumnChunk, transferablesOf } from './column-chunk.js';
 import type { EncodeReply, EncodeRequest } from './encode-protocol.js';
 
@@ -94,6 +95,7 @@ export class EncodePool {
     this.pending.delete(reply.seq);
     this.inFlightBytes -= entry.bytes;
     if (this.pending.size === 0) this.worker.unref();
+    if (reply.buffers) for (const buffer of reply.buffers) columnBufferPool.give(buffer);
     entry.resolve(reply);
     this.wake();
   }

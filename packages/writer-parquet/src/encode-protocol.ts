@@ -29,4 +29,6 @@ export interface EncodeReply {
   readonly error?: string;
   /** `finish`: bytes in the file. */
   readonly bytes?: number;
+  /** `rows`: the column buffers, handed back for reuse. */
+  readonly buffers?: ArrayBuffer[];
 }

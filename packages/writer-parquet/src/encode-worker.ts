@@ -6,6 +6,7 @@
 import { writeSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { ByteWriter } from 'hyparquet-writer';
+import { transferablesOf } from './column-chunk.js';
 import { prepareCompression } from './compression.js';
 import type { EncodeReply, EncodeRequest } from './encode-protocol.js';
 import { ParquetFileEncoder } from './parquet-file-encoder.js';
@@ -64,7 +65,7 @@ async function handle(request: EncodeRequest): Promise<EncodeReply> {
     if (request.op === 'rows') {
       file.encoder.writeRowGroup(request.chunks, request.rows);
       file.sink.flush();
-      return { seq };
+      return { seq, buffers: transferablesOf(request.chunks) };
     }
     file.encoder.finish();
     file.sink.finish();
@@ -87,7 +88,7 @@ if (port) {
       } catch (error) {
         reply = { seq: request.seq, error: errorText(error) };
       }
-      port.postMessage(reply);
+      port.postMessage(reply, reply.buffers ?? []);
     });
   });
 }

@@ -4,7 +4,8 @@
  * Either way a failure is reported as an {@link EncodeFailure} naming the operation.
  */
 import type { FileHandle } from 'node:fs/promises';
-import type { ColumnChunk } from './column-chunk.js';
+import { columnBufferPool } from './buffer-pool.js';
+import { type ColumnChunk, transferablesOf } from './column-chunk.js';
 import type { EncodePool } from './encode-pool.js';
 import { type FileEncodingSpec, ParquetFileEncoder } from './parquet-file-encoder.js';
 import { ParquetFileSink } from './parquet-file-sink.js';
@@ -45,6 +46,7 @@ export class LocalPartFileEncoder implements PartFileEncoder {
     } catch (error) {
       throw new EncodeFailure('writing a row group', error);
     }
+    for (const buffer of transferablesOf(chunks)) columnBufferPool.give(buffer);
   }
 
   async finish(): Promise<number> {

@@ -3,7 +3,7 @@
  * session, with one literal property read per column (`row["price_level"]`) and the common case
  * of each type stored straight into the column's typed array: a loop over column names would
  * make the property read megamorphic, and a method call per value costs more than the store.
- * Nulls, strings, dates and values that do not fit go through the column's own `set`.
+ * Nulls, new strings, dates and values that do not fit go through the column's own `set`.
  */
 import type { Field, Row } from '@etl/core';
 import type { ColumnBuffer } from './column-buffer.js';
@@ -36,6 +36,14 @@ export function compileRowAppender(fields: readonly Field[]): RowAppender {
   fields.forEach((field, i) => {
     // Names are embedded as JSON string literals, so no column name can inject code.
     lines.push(`v = row[${JSON.stringify(field.name)}]; c = columns[${i}];`);
+    if (field.type === 'string') {
+      // Consecutive rows mostly repeat the previous string: its index is stored without a call.
+      const valid = field.nullable ? ' c.valid[index] = 1;' : '';
+      lines.push(
+        `if (typeof v === 'string' && v === c.last) { c.data[index] = c.lastIndex;${valid} } else if (!c.set(index, v)) return ${i};`,
+      );
+      return;
+    }
     const test = directTest(field);
     if (test === undefined) {
       lines.push(`if (!c.set(index, v)) return ${i};`);
@@ -46,5 +54,7 @@ export function compileRowAppender(fields: readonly Field[]): RowAppender {
     lines.push(`if (${test}) { c.data[index] = ${value};${valid} } else if (!c.set(index, v)) return ${i};`);
   });
   lines.push('return -1;');
+  // The URL names the generated code in profiles and stack traces.
+  lines.push('//# sourceURL=parquet-row-appender.js');
   return new Function('row', 'columns', 'index', lines.join('\n')) as RowAppender;
 }
