@@ -9,7 +9,12 @@ const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../.
 let passed = 0;
 let failed = 0;
 const lines = [];
-for (const group of ['packages', 'apps']) {
+// Every workspace package: the `packages:` globs of pnpm-workspace.yaml (`dir/*` patterns).
+const globs = readFileSync(path.join(root, 'pnpm-workspace.yaml'), 'utf8')
+  .split('\n')
+  .map((l) => /^\s+-\s+['"]?([^'"#]+?)\/\*['"]?\s*$/.exec(l)?.[1])
+  .filter(Boolean);
+for (const group of globs) {
   const dir = path.join(root, group);
   if (!existsSync(dir)) continue;
   for (const name of readdirSync(dir).sort()) {

@@ -159,10 +159,13 @@ async function publish(
       if (!(await exists(final))) missing.push(f.path);
     }
   }
-  for (const r of manifest.replaced ?? []) {
-    await unlink(path.join(outRoot, r)).catch((error: unknown) => {
-      if (errno(error) !== 'ENOENT') throw error;
-    });
+  if (manifest.replaced?.length && (await readManifest(file))?.commitId === manifest.commitId) {
+    // Only while this is still the segment's commit: a newer one may have brought a file back.
+    for (const r of manifest.replaced) {
+      await unlink(path.join(outRoot, r)).catch((error: unknown) => {
+        if (errno(error) !== 'ENOENT') throw error;
+      });
+    }
   }
   if (missing.length > 0) {
     throw new EtlError(
