@@ -6,7 +6,8 @@ const [file, out, threads = '2', compression = 'zstd'] = process.argv.slice(2);
 const q = (s) => `'${s.replaceAll("'", "''")}'`;
 const instance = await DuckDBInstance.create(':memory:', { threads });
 const c = await instance.connect();
-const l2 = "STRUCT(channel VARCHAR, \"timestamp\" VARCHAR, sequence_num BIGINT, events STRUCT(\"type\" VARCHAR, product_id VARCHAR, updates STRUCT(side VARCHAR, event_time VARCHAR, price_level VARCHAR, new_quantity VARCHAR)[])[])";
+const l2 =
+  'STRUCT(channel VARCHAR, "timestamp" VARCHAR, sequence_num BIGINT, events STRUCT("type" VARCHAR, product_id VARCHAR, updates STRUCT(side VARCHAR, event_time VARCHAR, price_level VARCHAR, new_quantity VARCHAR)[])[])';
 // Typed columns let DuckDB's JSON reader parse straight into structs (its fastest path).
 const sql = `
 COPY (

@@ -47,7 +47,10 @@ export interface GenerateOptions {
 }
 
 /** Writes a segment of about `bytes` bytes to `file` (reused when it already exists). */
-export async function generateSegment(file: string, options: GenerateOptions): Promise<{ file: string; bytes: number; lines: number }> {
+export async function generateSegment(
+  file: string,
+  options: GenerateOptions,
+): Promise<{ file: string; bytes: number; lines: number }> {
   if (existsSync(file) && statSync(file).size >= options.bytes * 0.95) {
     return { file, bytes: statSync(file).size, lines: -1 };
   }
@@ -84,10 +87,15 @@ export async function generateSegment(file: string, options: GenerateOptions): P
     const updates: string[] = [];
     for (const side of ['bid', 'offer'] as const) {
       for (let i = 0; i < 200; i++) {
-        updates.push(`{"side":"${side}","event_time":"${isoNs(t).replace(/\.(\d{6})\d*Z/, '.$1Z')}","price_level":"${level(b, side, i)}","new_quantity":"${(random() * 2).toFixed(8)}"}`);
+        updates.push(
+          `{"side":"${side}","event_time":"${isoNs(t).replace(/\.(\d{6})\d*Z/, '.$1Z')}","price_level":"${level(b, side, i)}","new_quantity":"${(random() * 2).toFixed(8)}"}`,
+        );
       }
     }
-    emit('l2_data', `{"channel":"l2_data","timestamp":"${isoNs(t)}","sequence_num":${seq++},"events":[{"type":"snapshot","product_id":"${b.id}","updates":[${updates.join(',')}]}]}`);
+    emit(
+      'l2_data',
+      `{"channel":"l2_data","timestamp":"${isoNs(t)}","sequence_num":${seq++},"events":[{"type":"snapshot","product_id":"${b.id}","updates":[${updates.join(',')}]}]}`,
+    );
   }
   while (written < options.bytes) {
     t += BigInt(Math.floor(random() * 4_000_000)) + 1n;
@@ -100,9 +108,14 @@ export async function generateSegment(file: string, options: GenerateOptions): P
       for (let i = 0; i < n; i++) {
         const side = random() < 0.5 ? 'bid' : 'offer';
         const qty = random() < 0.2 ? '0' : (random() * 3).toFixed(8);
-        updates.push(`{"side":"${side}","event_time":"${eventTime}","price_level":"${level(b, side, Math.floor(random() * random() * 60))}","new_quantity":"${qty}"}`);
+        updates.push(
+          `{"side":"${side}","event_time":"${eventTime}","price_level":"${level(b, side, Math.floor(random() * random() * 60))}","new_quantity":"${qty}"}`,
+        );
       }
-      emit('l2_data', `{"channel":"l2_data","timestamp":"${isoNs(t)}","sequence_num":${seq++},"events":[{"type":"update","product_id":"${b.id}","updates":[${updates.join(',')}]}]}`);
+      emit(
+        'l2_data',
+        `{"channel":"l2_data","timestamp":"${isoNs(t)}","sequence_num":${seq++},"events":[{"type":"update","product_id":"${b.id}","updates":[${updates.join(',')}]}]}`,
+      );
     } else if (r < 0.94) {
       const drift = (random() - 0.5) * 4 * b.tick;
       b.bid += drift;
@@ -115,14 +128,21 @@ export async function generateSegment(file: string, options: GenerateOptions): P
       const n = 1 + Math.floor(random() * 3);
       const trades: string[] = [];
       for (let i = 0; i < n; i++) {
-        trades.push(`{"product_id":"${b.id}","trade_id":"${tradeId++}","price":"${(random() < 0.5 ? b.bid : b.ask).toFixed(b.decimals)}","size":"${(random() * 0.5).toFixed(8)}","time":"${isoNs(t - 100_000n).replace(/\.(\d{6})\d*Z/, '.$1Z')}","side":"${random() < 0.5 ? 'BUY' : 'SELL'}"}`);
+        trades.push(
+          `{"product_id":"${b.id}","trade_id":"${tradeId++}","price":"${(random() < 0.5 ? b.bid : b.ask).toFixed(b.decimals)}","size":"${(random() * 0.5).toFixed(8)}","time":"${isoNs(t - 100_000n).replace(/\.(\d{6})\d*Z/, '.$1Z')}","side":"${random() < 0.5 ? 'BUY' : 'SELL'}"}`,
+        );
       }
-      emit('market_trades', `{"channel":"market_trades","timestamp":"${isoNs(t)}","sequence_num":${seq++},"events":[{"type":"update","trades":[${trades.reverse().join(',')}]}]}`);
+      emit(
+        'market_trades',
+        `{"channel":"market_trades","timestamp":"${isoNs(t)}","sequence_num":${seq++},"events":[{"type":"update","trades":[${trades.reverse().join(',')}]}]}`,
+      );
     }
     if (buffer.length >= 2048) await flush();
   }
   await flush();
-  await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+  await new Promise<void>((resolve, reject) =>
+    out.end((err?: Error | null) => (err ? reject(err) : resolve())),
+  );
   renameSync(temp, file);
   return { file, bytes: written, lines };
 }

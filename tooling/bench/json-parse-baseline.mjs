@@ -5,7 +5,10 @@ import { createInterface } from 'node:readline';
 const file = process.argv[2];
 let lines = 0;
 let events = 0;
-const rl = createInterface({ input: createReadStream(file, { highWaterMark: 1 << 20 }), crlfDelay: Infinity });
+const rl = createInterface({
+  input: createReadStream(file, { highWaterMark: 1 << 20 }),
+  crlfDelay: Infinity,
+});
 for await (const line of rl) {
   if (!line) continue;
   const v = JSON.parse(line);

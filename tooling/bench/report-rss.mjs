@@ -6,6 +6,13 @@ const file = process.env.BENCH_RSS_FILE;
 if (file) {
   process.on('exit', () => {
     const u = process.resourceUsage();
-    writeFileSync(file, JSON.stringify({ maxRssBytes: u.maxRSS * 1024, userCpuMs: u.userCPUTime / 1000, systemCpuMs: u.systemCPUTime / 1000 }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        maxRssBytes: u.maxRSS * 1024,
+        userCpuMs: u.userCPUTime / 1000,
+        systemCpuMs: u.systemCPUTime / 1000,
+      }),
+    );
   });
 }

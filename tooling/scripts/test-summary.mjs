@@ -32,10 +32,15 @@ for (const group of globs) {
     const r = JSON.parse(readFileSync(report, 'utf8'));
     const p = r.numPassedTests ?? 0;
     // Suites that failed to load count as failures even when no test inside them ran.
-    const f = (r.numFailedTests ?? 0) + (r.testResults ?? []).filter((t) => t.status === 'failed' && (t.assertionResults ?? []).length === 0).length;
+    const f =
+      (r.numFailedTests ?? 0) +
+      (r.testResults ?? []).filter((t) => t.status === 'failed' && (t.assertionResults ?? []).length === 0)
+        .length;
     passed += p;
     failed += f;
-    lines.push(`${pkg.name}: ${p} passed, ${f} failed${r.numPendingTests ? `, ${r.numPendingTests} skipped` : ''}`);
+    lines.push(
+      `${pkg.name}: ${p} passed, ${f} failed${r.numPendingTests ? `, ${r.numPendingTests} skipped` : ''}`,
+    );
   }
 }
 for (let i = 2; i < process.argv.length; i++) {

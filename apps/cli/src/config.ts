@@ -76,21 +76,29 @@ export function validateConfig(raw: unknown, baseDir: string): EtlConfig {
         break;
       case 'compression':
         if (!COMPRESSIONS.includes(v as Compression)) {
-          throw new ConfigError('etl.compression', `must be one of ${COMPRESSIONS.join(', ')}, got ${JSON.stringify(v)}`);
+          throw new ConfigError(
+            'etl.compression',
+            `must be one of ${COMPRESSIONS.join(', ')}, got ${JSON.stringify(v)}`,
+          );
         }
         config.compression = v as Compression;
         break;
       case 'delete_after_processing':
-        if (typeof v !== 'boolean') throw new ConfigError('etl.delete_after_processing', 'must be true or false');
+        if (typeof v !== 'boolean')
+          throw new ConfigError('etl.delete_after_processing', 'must be true or false');
         config.deleteAfterProcessing = v;
         break;
       case 'max_errors':
-        if (typeof v !== 'number' || !(v >= 0)) throw new ConfigError('etl.max_errors', 'must be a number ≥ 0');
+        if (typeof v !== 'number' || !(v >= 0))
+          throw new ConfigError('etl.max_errors', 'must be a number ≥ 0');
         config.maxErrors = v;
         break;
       case 'source':
         if (!SOURCES.includes(v as Source)) {
-          throw new ConfigError('etl.source', `must be one of ${SOURCES.join(', ')}, got ${JSON.stringify(v)}`);
+          throw new ConfigError(
+            'etl.source',
+            `must be one of ${SOURCES.join(', ')}, got ${JSON.stringify(v)}`,
+          );
         }
         config.source = v as Source;
         break;
@@ -120,7 +128,10 @@ export async function loadConfig(file: string): Promise<EtlConfig> {
   try {
     raw = /\.ya?ml$/i.test(file) ? parseYaml(text) : JSON.parse(text);
   } catch (error) {
-    throw new ConfigError('--config', `${file} is not valid ${/\.ya?ml$/i.test(file) ? 'YAML' : 'JSON'}: ${(error as Error).message}`);
+    throw new ConfigError(
+      '--config',
+      `${file} is not valid ${/\.ya?ml$/i.test(file) ? 'YAML' : 'JSON'}: ${(error as Error).message}`,
+    );
   }
   return validateConfig(raw ?? {}, path.dirname(path.resolve(file)));
 }

@@ -89,22 +89,34 @@ export async function main(
       case 'run':
       case 'watch': {
         const { values, positionals } = parse(rest, RUN_OPTIONS);
-        if (values.help) return void io.stdout.write(HELP), 0;
+        if (values.help) {
+          io.stdout.write(HELP);
+          return 0;
+        }
         if (positionals.length) throw new UsageError(`unexpected argument ${positionals[0]}`);
         return command === 'run'
           ? await runCommand(values, io, signal, rollbackSignal)
           : await watchCommand(values, io, signal, rollbackSignal);
       }
       case 'inspect': {
-        const { values, positionals } = parse(rest, { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } as const);
-        if (values.help) return void io.stdout.write(HELP), 0;
+        const { values, positionals } = parse(rest, {
+          json: { type: 'boolean' },
+          help: { type: 'boolean', short: 'h' },
+        } as const);
+        if (values.help) {
+          io.stdout.write(HELP);
+          return 0;
+        }
         // DuckDB loads only for the commands that use it: `run` starts faster without it.
         const { inspectCommand } = await import('./commands/inspect.js');
         return await inspectCommand(positionals[0], values, io);
       }
       case 'query': {
         const { values, positionals } = parse(rest, QUERY_OPTIONS);
-        if (values.help) return void io.stdout.write(HELP), 0;
+        if (values.help) {
+          io.stdout.write(HELP);
+          return 0;
+        }
         const { queryCommand } = await import('./commands/query.js');
         return await queryCommand(positionals[0], values, io);
       }
@@ -143,12 +155,17 @@ export async function main(
   } catch (error) {
     if (error instanceof UsageError || error instanceof ConfigError) {
       io.stderr.write(`etl: ${error.message}\n`);
-      if (error instanceof UsageError && /unknown command|required|unexpected|Unknown option/.test(error.message)) {
+      if (
+        error instanceof UsageError &&
+        /unknown command|required|unexpected|Unknown option/.test(error.message)
+      ) {
         io.stderr.write('Run "etl --help" for usage.\n');
       }
       return 2;
     }
-    io.stderr.write(`etl: ${error instanceof EtlError ? error.message : ((error as Error).stack ?? String(error))}\n`);
+    io.stderr.write(
+      `etl: ${error instanceof EtlError ? error.message : ((error as Error).stack ?? String(error))}\n`,
+    );
     return 1;
   }
 }

@@ -101,6 +101,10 @@ describe('etl run killed at random instants', () => {
       `SELECT count(*) AS n, count(DISTINCT (product_id, trade_id)) AS ids FROM read_parquet('${path.join(ws.output, 'coinbase', 'market_trades', '**', '*.parquet')}', hive_partitioning=true)`,
     );
     expect(trades.n).toBe(trades.ids);
+    const fresh = await db.rows(
+      `SELECT trade_id FROM read_parquet('${path.join(ws.output, 'coinbase', 'market_trades', '**', '*.parquet')}', hive_partitioning=true) WHERE trade_id LIKE '90000000_' ORDER BY 1`,
+    );
+    expect(fresh.map((r) => r.trade_id)).toEqual(['900000001', '900000002']);
     expect(summary.datasets.market_trades?.rows).toBe(Number(trades.n));
     console.info(
       `exactly-once: seed ${SEED}, ${segments} segments, startup ${Math.round(startupMs)} ms, clean run ${Math.round(runMs)} ms, segments done at ${doneAt.map(Math.round).join(' ')} ms`,

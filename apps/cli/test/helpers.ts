@@ -8,7 +8,11 @@ export const FIXTURES = path.resolve(import.meta.dirname, '../../../tooling/fixt
 export const SEGMENT = path.join(FIXTURES, 'segment_20260809T21_00001.ndjson');
 
 /** A fresh `<tmp>/raw/ready/coinbase` holding copies of `files` (renamed when given as [src, name]). */
-export function readyDir(files: readonly (string | readonly [string, string])[]): { root: string; ready: string; output: string } {
+export function readyDir(files: readonly (string | readonly [string, string])[]): {
+  root: string;
+  ready: string;
+  output: string;
+} {
   const root = mkdtempSync(path.join(tmpdir(), 'etl-cli-'));
   const ready = path.join(root, 'raw', 'ready', 'coinbase');
   mkdirSync(ready, { recursive: true });
@@ -33,7 +37,10 @@ class Capture {
 export async function etl(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const stdout = new Capture();
   const stderr = new Capture();
-  const code = await main(args, { stdout: stdout as unknown as NodeJS.WriteStream, stderr: stderr as unknown as NodeJS.WriteStream });
+  const code = await main(args, {
+    stdout: stdout as unknown as NodeJS.WriteStream,
+    stderr: stderr as unknown as NodeJS.WriteStream,
+  });
   return { code, stdout: stdout.text, stderr: stderr.text };
 }
 

@@ -5,10 +5,17 @@ import { countFrames, duckdb, etl, FIXTURES, glob, readyDir, SEGMENT } from './h
 
 const expected = countFrames(SEGMENT);
 
+interface RunSummary {
+  segments: { processed: number; failed: number };
+  datasets: Record<'level2' | 'market_trades' | 'ticker' | 'candles', { rows: number; files: number }>;
+  quarantined_lines: number;
+  elapsed_s: number;
+}
+
 describe('etl run on the real BTC-USD segment', () => {
   let output: string;
   let ready: string;
-  let summary: Record<string, any>;
+  let summary: RunSummary;
 
   beforeAll(async () => {
     ({ output, ready } = readyDir([SEGMENT]));
@@ -36,10 +43,11 @@ describe('etl run on the real BTC-USD segment', () => {
   it('writes typed columns that DuckDB reads back exactly', async () => {
     const db = await duckdb();
     const types = Object.fromEntries(
-      (await db.rows(`DESCRIBE SELECT * FROM read_parquet('${glob(output, 'level2')}', hive_partitioning=true)`)).map((r) => [
-        r.column_name,
-        r.column_type,
-      ]),
+      (
+        await db.rows(
+          `DESCRIBE SELECT * FROM read_parquet('${glob(output, 'level2')}', hive_partitioning=true)`,
+        )
+      ).map((r) => [r.column_name, r.column_type]),
     );
     expect(types).toMatchObject({
       product_id: 'VARCHAR',
@@ -67,7 +75,13 @@ describe('etl run on the real BTC-USD segment', () => {
        FROM read_parquet('${glob(output, 'level2')}', hive_partitioning=true)
        WHERE is_snapshot AND side = 'bid' ORDER BY price_level DESC LIMIT 1`,
     );
-    expect(first).toMatchObject({ price_level: 65083.66, new_quantity: 0.20371215, side: 'bid', is_snapshot: true, sequence_num: 13n });
+    expect(first).toMatchObject({
+      price_level: 65083.66,
+      new_quantity: 0.20371215,
+      side: 'bid',
+      is_snapshot: true,
+      sequence_num: 13n,
+    });
     expect(first.ns).toBe(1786309548483587501n);
     expect(first.cap).toBe(1786309548848051000n); // capture_ts 2026-08-09T21:05:48.848051+00:00
     const last = await db.one(
@@ -111,7 +125,9 @@ describe('etl run on the real BTC-USD segment', () => {
 
 describe('etl run on bare single-channel fixture files', () => {
   it('gives the same data rows as the enveloped segment', async () => {
-    const files = ['l2_data', 'market_trades', 'ticker', 'candles'].map((c) => path.join(FIXTURES, `advanced-${c}-BTC-USD.ndjson`));
+    const files = ['l2_data', 'market_trades', 'ticker', 'candles'].map((c) =>
+      path.join(FIXTURES, `advanced-${c}-BTC-USD.ndjson`),
+    );
     const { ready, output } = readyDir(files);
     const r = await etl(['run', '--input', ready, '--output', output, '--json']);
     expect(r.code).toBe(0);
@@ -149,7 +165,10 @@ describe('etl run with bad lines', () => {
     expect(s.datasets.level2.rows).toBe(expected.l2Updates);
     expect(s.datasets.market_trades.rows).toBe(expected.tradeIds.size);
     expect(s.quarantined_lines).toBe(3);
-    const q = readFileSync(path.join(output, 'coinbase', '_quarantine', 'segment_20260809T21_00002.ndjson'), 'utf8')
+    const q = readFileSync(
+      path.join(output, 'coinbase', '_quarantine', 'segment_20260809T21_00002.ndjson'),
+      'utf8',
+    )
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l));

@@ -17,7 +17,12 @@ describe('resolveChannelConfig', () => {
       ticker: { enabled: false },
     });
     expect(c.level2.partitionCols).toEqual(['date']);
-    expect(c.level2.processorOptions).toEqual({ addDerivedFields: true, reconstructLob: true, computeFeatures: false, depthLevels: [5] });
+    expect(c.level2.processorOptions).toEqual({
+      addDerivedFields: true,
+      reconstructLob: true,
+      computeFeatures: false,
+      depthLevels: [5],
+    });
     expect(c.ticker.enabled).toBe(false);
     expect(c.market_trades.enabled).toBe(true);
   });
@@ -40,11 +45,22 @@ describe('resolveChannelConfig', () => {
   });
 
   it('parses plugin processor references', () => {
-    const c = resolveChannelConfig({ market_trades: { processors: ['vwap', { use: 'bars/vwap', options: { window_minutes: 5 }, output: 'vwap_5m' }] } });
-    expect(c.market_trades.processors).toEqual([{ use: 'vwap' }, { use: 'bars/vwap', options: { windowMinutes: 5 }, output: 'vwap_5m' }]);
+    const c = resolveChannelConfig({
+      market_trades: {
+        processors: ['vwap', { use: 'bars/vwap', options: { window_minutes: 5 }, output: 'vwap_5m' }],
+      },
+    });
+    expect(c.market_trades.processors).toEqual([
+      { use: 'vwap' },
+      { use: 'bars/vwap', options: { windowMinutes: 5 }, output: 'vwap_5m' },
+    ]);
   });
 
   it('camelizes one level of keys', () => {
-    expect(camelizeKeys({ reconstruct_lob: true, depth_bps_2: 1, already: 2 })).toEqual({ reconstructLob: true, depthBps2: 1, already: 2 });
+    expect(camelizeKeys({ reconstruct_lob: true, depth_bps_2: 1, already: 2 })).toEqual({
+      reconstructLob: true,
+      depthBps2: 1,
+      already: 2,
+    });
   });
 });

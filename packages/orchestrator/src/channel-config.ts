@@ -101,8 +101,10 @@ function processorRefs(value: unknown, key: string): ProcessorRef[] {
   return value.map((entry, i) => {
     const k = `${key}[${i}]`;
     if (typeof entry === 'string') return { use: entry };
-    if (!isRecord(entry) || typeof entry.use !== 'string') throw new ConfigError(k, 'needs "use": "<processor name>"');
-    if (entry.options !== undefined && !isRecord(entry.options)) throw new ConfigError(`${k}.options`, 'must be an object');
+    if (!isRecord(entry) || typeof entry.use !== 'string')
+      throw new ConfigError(k, 'needs "use": "<processor name>"');
+    if (entry.options !== undefined && !isRecord(entry.options))
+      throw new ConfigError(`${k}.options`, 'must be an object');
     const partition = entry.partition_cols ?? entry.partitionCols;
     return {
       use: entry.use,
@@ -117,10 +119,7 @@ function processorRefs(value: unknown, key: string): ProcessorRef[] {
  * Merges a user channel config (seed or camelCase keys) over the defaults, validating every key.
  * `keyPrefix` is where the config sits in the user's file, for error messages.
  */
-export function resolveChannelConfig(
-  config: unknown = {},
-  keyPrefix = 'etl.channels',
-): ResolvedChannels {
+export function resolveChannelConfig(config: unknown = {}, keyPrefix = 'etl.channels'): ResolvedChannels {
   if (!isRecord(config)) throw new ConfigError(keyPrefix, 'must be an object');
   const out = { ...DEFAULT_CHANNEL_CONFIG } as Record<BuiltinDataset, ResolvedChannel>;
   for (const [name, raw] of Object.entries(config)) {
@@ -153,10 +152,19 @@ export function resolveChannelConfig(
           processors = processorRefs(v, `${key}.processors`);
           break;
         default:
-          throw new ConfigError(`${key}.${k}`, 'unknown key (known: enabled, partition_cols, processor_options, processors)');
+          throw new ConfigError(
+            `${key}.${k}`,
+            'unknown key (known: enabled, partition_cols, processor_options, processors)',
+          );
       }
     }
-    out[name as BuiltinDataset] = { dataset: base.dataset, enabled, partitionCols, processorOptions, processors };
+    out[name as BuiltinDataset] = {
+      dataset: base.dataset,
+      enabled,
+      partitionCols,
+      processorOptions,
+      processors,
+    };
   }
   return out;
 }

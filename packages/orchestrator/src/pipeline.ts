@@ -12,8 +12,8 @@ import {
   type Schema,
   type Stats,
   type WriteResult,
-  type WriteSession,
   type Writer,
+  type WriteSession,
 } from '@etl/core';
 import { bookSnapshotSchema, qualitySchema } from '@etl/processors-coinbase';
 import { SIDE_DATASET_PARTITIONS } from './channel-config.js';
@@ -108,8 +108,12 @@ export class ETLPipeline<In = unknown> {
       }
       if (mainRows) await main().write(mainRows);
       for (const [d, l] of side) {
-        const s = d === 'quality' ? qualitySchema : bookSnapshotSchema(Number(/^book_snapshot_(\d+)/.exec(d)?.[1] ?? 1));
-        const parts = d === 'quality' ? SIDE_DATASET_PARTITIONS.quality : SIDE_DATASET_PARTITIONS.book_snapshot;
+        const s =
+          d === 'quality'
+            ? qualitySchema
+            : bookSnapshotSchema(Number(/^book_snapshot_(\d+)/.exec(d)?.[1] ?? 1));
+        const parts =
+          d === 'quality' ? SIDE_DATASET_PARTITIONS.quality : SIDE_DATASET_PARTITIONS.book_snapshot;
         await open(d, path.join(path.dirname(options.output), d), s, parts ?? []).write(l);
       }
     };
@@ -130,7 +134,11 @@ export class ETLPipeline<In = unknown> {
         rows,
         files,
         datasets,
-        stats: { reader: this.reader.stats(), processor: this.processor.stats(), writer: this.writer.stats() },
+        stats: {
+          reader: this.reader.stats(),
+          processor: this.processor.stats(),
+          writer: this.writer.stats(),
+        },
       };
     } catch (error) {
       await Promise.all([...sessions.values()].map((s) => s.abort().catch(() => {})));

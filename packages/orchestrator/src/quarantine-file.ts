@@ -1,4 +1,4 @@
-import { type QuarantineEntry, type QuarantineSink } from '@etl/core';
+import type { QuarantineEntry, QuarantineSink } from '@etl/core';
 import { writeFileAtomic } from './atomic-file.js';
 
 const RAW_LIMIT = 4096;
@@ -14,7 +14,9 @@ export class QuarantineCollector implements QuarantineSink {
 
   put(entry: QuarantineEntry): void {
     this.lines.add(`${entry.file}\u0000${entry.line}`);
-    this.entries.push(entry.raw.length > RAW_LIMIT ? { ...entry, raw: entry.raw.slice(0, RAW_LIMIT) } : entry);
+    this.entries.push(
+      entry.raw.length > RAW_LIMIT ? { ...entry, raw: entry.raw.slice(0, RAW_LIMIT) } : entry,
+    );
   }
 
   get lineCount(): number {

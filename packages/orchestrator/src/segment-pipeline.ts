@@ -16,8 +16,8 @@ import {
   type QuarantineSink,
   type Row,
   type Schema,
-  silentLogger,
   type Stats,
+  silentLogger,
   type WriteSession,
   type WrittenFile,
 } from '@etl/core';
@@ -45,8 +45,8 @@ import {
   SIDE_DATASET_PARTITIONS,
 } from './channel-config.js';
 import { CheckpointStore } from './checkpoint-store.js';
-import { routeRows } from './dataset-router.js';
 import { committedManifest, datasetCounts, NO_STATS, settingsFingerprint } from './committed-segment.js';
+import { routeRows } from './dataset-router.js';
 import { PartitionValueGuard } from './partition-value-guard.js';
 import { QuarantineSpool } from './quarantine-spool.js';
 import { commitSegment, type SegmentManifest, SegmentPublishError } from './segment-commit.js';
@@ -152,7 +152,14 @@ export class CoinbaseSegmentPipeline {
       checkpoints: this.options.checkpoints !== false,
     });
     if (opts.resume) {
-      const done = await committedManifest(this.outRoot, inputId, { bytes: info.size, mtimeMs: info.mtimeMs }, config, this.options.checkpoints !== false, this.logger);
+      const done = await committedManifest(
+        this.outRoot,
+        inputId,
+        { bytes: info.size, mtimeMs: info.mtimeMs },
+        config,
+        this.options.checkpoints !== false,
+        this.logger,
+      );
       if (done) return this.resumedResult(file, inputId, done);
     }
     const quarantine = new QuarantineSpool(path.join(this.outRoot, '_quarantine', `${inputId}.ndjson`), file);
@@ -165,7 +172,10 @@ export class CoinbaseSegmentPipeline {
       ...(this.options.maxErrors !== undefined ? { maxErrors: this.options.maxErrors } : {}),
     });
     const { chain, stateful } = this.buildChain(quarantine);
-    const checkpoints = this.options.checkpoints === false ? undefined : new CheckpointStore(path.join(this.outRoot, '_state', 'checkpoints'));
+    const checkpoints =
+      this.options.checkpoints === false
+        ? undefined
+        : new CheckpointStore(path.join(this.outRoot, '_state', 'checkpoints'));
     if (checkpoints) {
       const stored = await checkpoints.loadBefore(inputId);
       if (stored) stateful.restore(stored.state);
@@ -181,9 +191,17 @@ export class CoinbaseSegmentPipeline {
     });
     const sessions = new Map<string, WriteSession<Row>>();
     const guards = new Map<string, PartitionValueGuard>();
-    const guarded = (dataset: string, partitionCols: readonly string[], rows: readonly Row[]): readonly Row[] => {
+    const guarded = (
+      dataset: string,
+      partitionCols: readonly string[],
+      rows: readonly Row[],
+    ): readonly Row[] => {
       let guard = guards.get(dataset);
-      if (!guard) guards.set(dataset, (guard = new PartitionValueGuard(partitionCols, path.join(this.outRoot, dataset), quarantine)));
+      if (!guard)
+        guards.set(
+          dataset,
+          (guard = new PartitionValueGuard(partitionCols, path.join(this.outRoot, dataset), quarantine)),
+        );
       return guard.filter(rows);
     };
     const plugins = this.pluginChains();
@@ -205,7 +223,11 @@ export class CoinbaseSegmentPipeline {
       if (dataset.startsWith('book_snapshot_')) return SIDE_DATASET_PARTITIONS.book_snapshot ?? [];
       return SIDE_DATASET_PARTITIONS[dataset] ?? ['date'];
     };
-    const sessionFor = (dataset: string, schema: Schema, partitionCols: readonly string[]): WriteSession<Row> => {
+    const sessionFor = (
+      dataset: string,
+      schema: Schema,
+      partitionCols: readonly string[],
+    ): WriteSession<Row> => {
       let s = sessions.get(dataset);
       if (!s) {
         s = writer.open({
@@ -231,7 +253,10 @@ export class CoinbaseSegmentPipeline {
         if (!builtin && only && !only.has(dataset)) continue;
         const schema = outputSchemaFor(dataset);
         if (!schema) {
-          this.logger.warn('rows for a dataset without a schema were dropped', { dataset, rows: list.length });
+          this.logger.warn('rows for a dataset without a schema were dropped', {
+            dataset,
+            rows: list.length,
+          });
           continue;
         }
         const plugin = plugins.get(dataset);
@@ -250,7 +275,8 @@ export class CoinbaseSegmentPipeline {
     let checkpointTemp: string | undefined;
     try {
       for await (const batch of reader.read(file)) {
-        if (opts.signal?.aborted) throw new EtlError(`${file}: interrupted; the segment was rolled back`, 'E_ABORTED');
+        if (opts.signal?.aborted)
+          throw new EtlError(`${file}: interrupted; the segment was rolled back`, 'E_ABORTED');
         await write(chain.process(batch));
         await quarantine.flush();
       }
@@ -275,15 +301,23 @@ export class CoinbaseSegmentPipeline {
         checkpointTemp = saved.tempPath;
         side.push({ kind: 'checkpoint', ...saved });
       }
-      if (opts.signal?.aborted) throw new EtlError(`${file}: interrupted; the segment was rolled back`, 'E_ABORTED');
+      if (opts.signal?.aborted)
+        throw new EtlError(`${file}: interrupted; the segment was rolled back`, 'E_ABORTED');
       const readerStats = reader.stats();
-      const manifest = await commitSegment(this.outRoot, path.basename(file), inputId, written, quarantine.lineCount, {
-        side,
-        input: { bytes: info.size, mtimeMs: info.mtimeMs, lines: readerStats.recordsIn },
-        config,
-        quarantinedRows: quarantine.rowCount,
-        logger: this.logger,
-      });
+      const manifest = await commitSegment(
+        this.outRoot,
+        path.basename(file),
+        inputId,
+        written,
+        quarantine.lineCount,
+        {
+          side,
+          input: { bytes: info.size, mtimeMs: info.mtimeMs, lines: readerStats.recordsIn },
+          config,
+          quarantinedRows: quarantine.rowCount,
+          logger: this.logger,
+        },
+      );
       const datasets: Record<string, DatasetSummary> = {};
       for (const { dataset, file: f } of written) {
         const d = (datasets[dataset] ??= { rows: 0, files: 0, bytes: 0 });
@@ -313,7 +347,9 @@ export class CoinbaseSegmentPipeline {
   }
 
   private resumedResult(file: string, inputId: string, manifest: SegmentManifest): SegmentResult {
-    this.logger.info('segment output already committed; not converted again', { segment: path.basename(file) });
+    this.logger.info('segment output already committed; not converted again', {
+      segment: path.basename(file),
+    });
     return {
       segment: path.basename(file),
       inputId,
@@ -329,7 +365,10 @@ export class CoinbaseSegmentPipeline {
   }
 
   /** Parser → level2 (books) → trades → ticker, all channels in wire order. */
-  private buildChain(quarantine: QuarantineSink): { chain: ProcessorChain<unknown, Row>; stateful: ProcessorChain } {
+  private buildChain(quarantine: QuarantineSink): {
+    chain: ProcessorChain<unknown, Row>;
+    stateful: ProcessorChain;
+  } {
     const c = this.channels;
     const tradesOptions = c.market_trades.processorOptions;
     const inferAggressor = c.market_trades.enabled && tradesOptions.inferAggressor === true;
@@ -353,7 +392,10 @@ export class CoinbaseSegmentPipeline {
     stages.push(new TradesProcessor({ ...tradesOptions, logger: this.logger }));
     stages.push(new TickerProcessor({ ...c.ticker.processorOptions }));
     const stateful = new ProcessorChain<Row, Row>(stages, 'coinbase-processors');
-    const chain = new ProcessorChain<unknown, Row>([parser as Processor<never, unknown>, stateful], 'coinbase-segment');
+    const chain = new ProcessorChain<unknown, Row>(
+      [parser as Processor<never, unknown>, stateful],
+      'coinbase-segment',
+    );
     return { chain, stateful };
   }
 
@@ -369,7 +411,12 @@ export class CoinbaseSegmentPipeline {
         );
       }
       const list: PluginOutput[] = channel.processors.map((ref, i) => {
-        const processor = registry.create(ref.use, ref.options ?? {}, { logger: this.logger }, `etl.channels.${channel.dataset}.processors[${i}]`);
+        const processor = registry.create(
+          ref.use,
+          ref.options ?? {},
+          { logger: this.logger },
+          `etl.channels.${channel.dataset}.processors[${i}]`,
+        );
         return {
           chain: new ProcessorChain<Row, Row>([processor as Processor<Row, Row>]),
           dataset: ref.output ?? channel.dataset,
@@ -390,7 +437,8 @@ export class CoinbaseSegmentPipeline {
   ): Promise<void> {
     if (!rows.length) return;
     const schema = out.chain.outputSchema(inputSchema);
-    if (!schema) throw new Error(`processor ${out.chain.name} declares no output schema for dataset ${out.dataset}`);
+    if (!schema)
+      throw new Error(`processor ${out.chain.name} declares no output schema for dataset ${out.dataset}`);
     await sessionFor(out.dataset, schema, out.partitionCols).write(rows);
   }
 }

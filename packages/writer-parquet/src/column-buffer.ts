@@ -22,8 +22,8 @@ export interface ColumnBuffer {
   set(index: number, value: unknown): boolean;
   /** Why `value` does not fit; only meaningful after `set` returned false. */
   problem(value: unknown): string;
-  /** Hands over the first `rows` values and starts an empty group. */
-  take(rows: number): ColumnChunk;
+  /** Hands over the first `rows` values and starts an empty group with room for `nextRows`. */
+  take(rows: number, nextRows: number): ColumnChunk;
   /** Bytes held per row (for the session's memory budget). */
   readonly bytesPerRow: number;
 }
@@ -99,15 +99,19 @@ abstract class TypedColumn<A extends Storage> implements ColumnBuffer {
     return true;
   }
 
-  take(rows: number): ColumnChunk {
+  take(rows: number, nextRows: number): ColumnChunk {
     const valid = this.valid;
-    // The arrays go to the encoder (possibly another thread): start new ones of the same size.
-    // A validity array without a null stays here: every row written next sets its byte again.
-    const capacity = Math.max(Math.min(this.data.length, this.maxRows), 1);
+    // The arrays go to the encoder (possibly another thread): start new ones.
+    const capacity = Math.max(Math.min(nextRows, this.maxRows), 1);
     const data = this.data;
     this.data = this.allocate(capacity);
     const hasNull = valid !== undefined && valid.subarray(0, rows).indexOf(0) >= 0;
-    if (hasNull) this.valid = validity(capacity);
+    if (valid !== undefined) {
+      // A validity array without a null can stay (every row written next sets its byte again)
+      // when it has the new size.
+      if (hasNull || valid.length !== capacity) this.valid = validity(capacity);
+      if (!hasNull && valid.length !== capacity) columnBufferPool.give(valid.buffer as ArrayBuffer);
+    }
     return this.chunk(data, hasNull ? valid : null);
   }
 }

@@ -48,6 +48,9 @@ export interface SessionSettings {
 
 type Status = 'open' | 'closed' | 'aborted' | 'failed';
 
+/** Rows a partition's column buffers start with (and go back to when their memory is wanted). */
+const INITIAL_ROWS = 1024;
+
 /** Rows of one partition waiting to become a row group, and the partition's current file. */
 interface PartitionState {
   readonly partition: HivePartition;
@@ -79,9 +82,9 @@ export class ParquetWriteSession implements WriteSession<Row> {
   private readonly fileSettings: PartFileSettings;
   /** Bytes one buffered row takes in every column buffer together. */
   private readonly bytesPerRow: number;
-  /** Rows buffered over all partitions, and how many may be before the fullest is written. */
-  private bufferedRows = 0;
-  private readonly maxBufferedRows: number;
+  /** Rows the column buffers of all partitions have room for, and how many they may have. */
+  private allocatedRows = 0;
+  private readonly maxAllocatedRows: number;
   private readonly fileId: string;
   private readonly singleFile: boolean;
   private readonly maxRowsPerFile: number;
@@ -120,7 +123,7 @@ export class ParquetWriteSession implements WriteSession<Row> {
     this.bytesPerRow = this.fields
       .map((f) => createColumnBuffer(f, 1).bytesPerRow)
       .reduce((a, b) => a + b, 0);
-    this.maxBufferedRows = Math.max(
+    this.maxAllocatedRows = Math.max(
       settings.rowGroupSize,
       Math.floor(settings.maxBufferedBytes / this.bytesPerRow),
     );
@@ -162,7 +165,7 @@ export class ParquetWriteSession implements WriteSession<Row> {
         }
         const state = this.states[partition.id] ?? this.openPartition(partition);
         const columns = state.columns;
-        if (state.buffered === state.allocated) this.makeRoom(state);
+        if (state.buffered === state.allocated) await this.makeRoom(state);
         const bad = append(row, columns, state.buffered);
         if (bad >= 0) {
           // A rejected row is not counted in `buffered`, so its stored values are overwritten.
@@ -170,9 +173,7 @@ export class ParquetWriteSession implements WriteSession<Row> {
           this.reject(row, processed, this.valueError(r, names[bad]!, value, columns[bad]!.problem(value)));
           continue;
         }
-        this.bufferedRows++;
-        if (++state.buffered === state.capacity) await this.flushGroup(state);
-        else if (this.bufferedRows > this.maxBufferedRows) await this.flushFullest();
+        if (++state.buffered === state.capacity) await this.flushGroup(state, state.allocated);
       }
     } catch (error) {
       if (!(error instanceof SchemaError)) this.fail(error);
@@ -189,7 +190,7 @@ export class ParquetWriteSession implements WriteSession<Row> {
     try {
       await this.prepare();
       // Hand every partition's last rows over first, so a worker encodes them while files finish.
-      for (const state of this.states) if (state && state.buffered > 0) await this.flushGroup(state);
+      for (const state of this.states) if (state && state.buffered > 0) await this.flushGroup(state, 1);
       for (const state of this.states) if (state?.file) await this.finishFile(state);
       // A single-file target always gets its file, so a reader finds the schema even with no rows.
       if (this.singleFile && this.files.length === 0) await this.writeEmptyFile();
@@ -304,12 +305,13 @@ export class ParquetWriteSession implements WriteSession<Row> {
       dir: partition.dir ? path.join(this.target.path, partition.dir) : this.target.path,
       columns,
       buffered: 0,
-      allocated: columns[0]!.data.length,
+      allocated: 0,
       capacity: Math.min(rowGroupSize, this.maxRowsPerFile),
       file: undefined,
       nextFileIndex: 0,
     };
     this.states[partition.id] = state;
+    this.resized(state);
     this.settings.stats.count('partitions');
     if (partition.truncated) {
       this.settings.logger.warn('partition value too long for a directory name: shortened with a hash', {
@@ -320,29 +322,43 @@ export class ParquetWriteSession implements WriteSession<Row> {
     return state;
   }
 
-  /** Grows every column buffer of a full partition together (doubling, up to a row group). */
-  private makeRoom(state: PartitionState): void {
-    const rows = Math.min(Math.max(state.allocated * 2, 1024), this.settings.rowGroupSize);
-    for (const column of state.columns) column.ensureCapacity(rows);
-    state.allocated = state.columns[0]!.data.length;
-  }
-
-  /** Over the memory budget: the partition holding the most rows becomes a row group now. */
-  private async flushFullest(): Promise<void> {
-    let fullest: PartitionState | undefined;
-    for (const state of this.states) {
-      if (state && (!fullest || state.buffered > fullest.buffered)) fullest = state;
+  /**
+   * Grows every column buffer of a full partition together (doubling, up to a row group). When
+   * that would pass the memory budget, the partition holding the most memory is written first:
+   * another one gives its memory back (it starts again small), this one simply empties.
+   */
+  private async makeRoom(state: PartitionState): Promise<void> {
+    const rows = Math.min(Math.max(state.allocated * 2, INITIAL_ROWS), this.settings.rowGroupSize);
+    while (this.allocatedRows + rows - state.allocated > this.maxAllocatedRows) {
+      let largest: PartitionState | undefined;
+      for (const other of this.states) {
+        if (other && other.buffered > 0 && (!largest || other.allocated > largest.allocated)) largest = other;
+      }
+      if (!largest) break;
+      if (largest === state) {
+        await this.flushGroup(state, state.allocated);
+        return;
+      }
+      await this.flushGroup(largest, INITIAL_ROWS);
     }
-    if (fullest && fullest.buffered > 0) await this.flushGroup(fullest);
+    for (const column of state.columns) column.ensureCapacity(rows);
+    this.resized(state);
   }
 
-  private async flushGroup(state: PartitionState): Promise<void> {
+  /** Accounts for a change of a partition's column buffer sizes. */
+  private resized(state: PartitionState): void {
+    const allocated = state.columns[0]!.data.length;
+    this.allocatedRows += allocated - state.allocated;
+    state.allocated = allocated;
+  }
+
+  /** Writes the buffered rows as a row group; the buffers start again with room for `nextRows`. */
+  private async flushGroup(state: PartitionState, nextRows: number): Promise<void> {
     const rows = state.buffered;
     state.file ??= await this.openFile(state);
-    const chunks = state.columns.map((column) => column.take(rows));
-    state.allocated = state.columns[0]!.data.length;
+    const chunks = state.columns.map((column) => column.take(rows, nextRows));
+    this.resized(state);
     state.buffered = 0;
-    this.bufferedRows -= rows;
     await state.file.writeRowGroup(chunks, rows);
     this.settings.stats.count('row_groups');
     if (state.file.rows >= this.maxRowsPerFile) await this.finishFile(state);

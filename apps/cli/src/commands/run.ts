@@ -1,13 +1,13 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
+import type { LogLevel } from '@etl/core';
 import { ETLJob, type JobSummary } from '@etl/orchestrator';
+import { loadConfig } from '../config.js';
 import { ConsoleLogger, type LogFormat } from '../console-logger.js';
 import { formatBytes, formatCount, renderTable, toJson } from '../format.js';
-import { loadConfig } from '../config.js';
 import { loadPlugins } from '../plugins.js';
 import { ProgressBar } from '../progress.js';
 import { UsageError } from '../usage-error.js';
-import type { LogLevel } from '@etl/core';
 
 export interface RunFlags {
   input?: string;
@@ -45,19 +45,34 @@ export async function createJob(
   const logFormat = (flags['log-format'] ?? 'text') as LogFormat;
   if (logFormat !== 'text' && logFormat !== 'json') throw new UsageError('--log-format must be text or json');
   const logLevel = (flags['log-level'] ?? (flags.quiet ? 'warn' : 'info')) as LogLevel;
-  if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) throw new UsageError('--log-level must be debug, info, warn or error');
-  const config = flags.config ? await loadConfig(flags.config) : { plugins: [] as string[], baseDir: process.cwd() };
+  if (!['debug', 'info', 'warn', 'error'].includes(logLevel))
+    throw new UsageError('--log-level must be debug, info, warn or error');
+  const config = flags.config
+    ? await loadConfig(flags.config)
+    : { plugins: [] as string[], baseDir: process.cwd() };
   const input = flags.input ? path.resolve(flags.input) : 'inputDir' in config ? config.inputDir : undefined;
-  const output = flags.output ? path.resolve(flags.output) : 'outputDir' in config ? config.outputDir : undefined;
+  const output = flags.output
+    ? path.resolve(flags.output)
+    : 'outputDir' in config
+      ? config.outputDir
+      : undefined;
   if (!input) throw new UsageError('--input <ready-dir> is required (or etl.input_dir in --config)');
   if (!output) throw new UsageError('--output <processed-dir> is required (or etl.output_dir in --config)');
   // The bar only where a person watches: a terminal, text logs, no --json/--quiet.
-  const showProgress = options.progress !== false && !flags.json && !flags.quiet && io.stderr.isTTY === true && logFormat === 'text';
+  const showProgress =
+    options.progress !== false &&
+    !flags.json &&
+    !flags.quiet &&
+    io.stderr.isTTY === true &&
+    logFormat === 'text';
   const progress = showProgress ? new ProgressBar(io.stderr) : undefined;
   const logger = new ConsoleLogger(logFormat, logLevel, io.stderr, { beforeWrite: () => progress?.clear() });
   const registry = config.plugins.length ? await loadPlugins(config.plugins, config.baseDir) : undefined;
   const c = config as Partial<import('../config.js').EtlConfig>;
-  const channels = flags.channels?.split(',').map((s) => s.trim()).filter(Boolean);
+  const channels = flags.channels
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const sizes = new Map<string, number>();
   const job = new ETLJob({
     inputDir: input,
@@ -83,12 +98,21 @@ export async function createJob(
             // A leftover of a crashed run waits in processing/, not in ready/.
             const size = await stat(path.join(input, s)).then(
               (st) => st.size,
-              () => stat(path.join(job.processingDir, s)).then((st) => st.size, () => 0),
+              () =>
+                stat(path.join(job.processingDir, s)).then(
+                  (st) => st.size,
+                  () => 0,
+                ),
             );
             sizes.set(s, size);
             return size;
           }),
-        ).then((all) => progress.plan(event.segments.length, all.reduce((a, b) => a + b, 0)));
+        ).then((all) =>
+          progress.plan(
+            event.segments.length,
+            all.reduce((a, b) => a + b, 0),
+          ),
+        );
       } else if (event.type === 'segment-start') progress?.start(event.segment);
       else if (event.type === 'segment-done') {
         const rows = Object.values(event.result.datasets).reduce((n, d) => n + d.rows, 0);
@@ -102,7 +126,8 @@ export async function createJob(
 /** The JSON summary of SPEC section 6 (plus extra keys). */
 export function summaryJson(summary: JobSummary): Record<string, unknown> {
   const datasets: Record<string, { rows: number; files: number; bytes: number }> = {};
-  for (const [k, v] of Object.entries(summary.datasets).sort(([a], [b]) => a.localeCompare(b))) datasets[k] = { ...v };
+  for (const [k, v] of Object.entries(summary.datasets).sort(([a], [b]) => a.localeCompare(b)))
+    datasets[k] = { ...v };
   return {
     segments: {
       processed: summary.segments.processed,
@@ -123,25 +148,37 @@ export function summaryJson(summary: JobSummary): Record<string, unknown> {
 }
 
 /** The summary table people read at the end of `run` and `watch`. */
-export function summaryText(summary: JobSummary, output: string, options: { watching?: boolean } = {}): string {
+export function summaryText(
+  summary: JobSummary,
+  output: string,
+  options: { watching?: boolean } = {},
+): string {
   const rows = Object.entries(summary.datasets)
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([name, d]) => [name, formatCount(d.rows), formatCount(d.files), formatBytes(d.bytes)]);
   // A watch spends most of its time waiting: its wall-clock rate would mean nothing.
-  const rate = !options.watching && summary.elapsed_s > 0 ? ` (${formatBytes(summary.bytes_in / summary.elapsed_s)}/s)` : '';
+  const rate =
+    !options.watching && summary.elapsed_s > 0
+      ? ` (${formatBytes(summary.bytes_in / summary.elapsed_s)}/s)`
+      : '';
   const lines = [
     `Segments: ${summary.segments.processed} processed${summary.segments.resumed ? ` (${summary.segments.resumed} already committed by an interrupted run)` : ''}, ${summary.segments.failed} failed${summary.segments.skipped ? `, ${summary.segments.skipped} skipped (claimed by another run)` : ''}`,
     `Input:    ${formatCount(summary.lines)} lines, ${formatBytes(summary.bytes_in)} in ${summary.elapsed_s.toFixed(2)} s${rate}`,
     `Quarantined lines: ${summary.quarantined_lines}${summary.quarantined_rows ? `, rows: ${summary.quarantined_rows}` : ''}${summary.quarantined_lines || summary.quarantined_rows ? ` (see ${path.join(output, 'coinbase', '_quarantine')})` : ''}`,
     '',
-    rows.length ? renderTable(['dataset', 'rows', 'files', 'size'], rows, { align: ['left', 'right', 'right', 'right'] }) : 'No rows written.',
+    rows.length
+      ? renderTable(['dataset', 'rows', 'files', 'size'], rows, {
+          align: ['left', 'right', 'right', 'right'],
+        })
+      : 'No rows written.',
     '',
     `Output:   ${path.join(output, 'coinbase')}`,
   ];
   for (const f of summary.failures) lines.push(`FAILED ${f.segment}: ${f.error}`);
   if (summary.stopped !== undefined) lines.push(`STOPPED early: ${summary.stopped}`);
   // A signal is how a watch ends: only a `run` cut short has segments left behind.
-  if (summary.interrupted && !options.watching) lines.push('Interrupted: segments not yet processed are still in ready/.');
+  if (summary.interrupted && !options.watching)
+    lines.push('Interrupted: segments not yet processed are still in ready/.');
   return `${lines.join('\n')}\n`;
 }
 
@@ -152,7 +189,8 @@ export async function runCommand(
   rollbackSignal?: AbortSignal,
 ): Promise<number> {
   const mode = flags.mode ?? 'all';
-  if (!['all', 'date', 'range'].includes(mode)) throw new UsageError(`--mode must be all, date or range, got ${mode}`);
+  if (!['all', 'date', 'range'].includes(mode))
+    throw new UsageError(`--mode must be all, date or range, got ${mode}`);
   const { job, progress, logger, output } = await createJob(flags, io, signal, rollbackSignal);
   let summary: JobSummary;
   try {
@@ -169,7 +207,10 @@ export async function runCommand(
   const s = summary.segments;
   if (s.processed + s.failed + s.skipped === 0 && !summary.interrupted) {
     // Most likely a mistyped --input: say so instead of printing an empty table.
-    const exists = await stat(job.inputDir).then(() => true, () => false);
+    const exists = await stat(job.inputDir).then(
+      () => true,
+      () => false,
+    );
     if (exists) logger.info('no segments to process', { input: job.inputDir, mode });
     else logger.warn('the input directory does not exist: nothing to process', { input: job.inputDir });
   }

@@ -10,7 +10,8 @@ export async function watchCommand(
   rollbackSignal?: AbortSignal,
 ): Promise<number> {
   const seconds = Number(flags['poll-interval'] ?? '2');
-  if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError('--poll-interval must be a positive number of seconds');
+  if (!Number.isFinite(seconds) || seconds <= 0)
+    throw new UsageError('--poll-interval must be a positive number of seconds');
   // No progress bar: a watch has no end to measure against. One log line per segment instead.
   const { job, logger, output } = await createJob(flags, io, signal, rollbackSignal, { progress: false });
   logger.info('watching for segments (Ctrl-C to stop)', { input: job.inputDir, poll_interval_s: seconds });
