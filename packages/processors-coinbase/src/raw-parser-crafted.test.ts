@@ -176,6 +176,32 @@ describe('RawParser on crafted frames', () => {
     ]);
   });
 
+  it("counts the collector's _connection records without warning", () => {
+    const logger = new MemoryLogger();
+    const parser = new RawParser({ source: 'coinbase', logger });
+    const out = parser.process([
+      record({
+        channel: '_connection',
+        event: 'reconnect',
+        timestamp: '2026-08-09T21:05:50Z',
+        last_sequence_num: 41,
+      }),
+      record(
+        { channel: '_connection', event: 'frames_shed', timestamp: '2026-08-09T21:05:51Z', frames: 3 },
+        2,
+      ),
+    ]);
+    expect(out.map((r) => [r.channel, r.source_channel])).toEqual([
+      ['_sequence', '_connection'],
+      ['_sequence', '_connection'],
+    ]);
+    expect(parser.stats().counters).toMatchObject({
+      'connection_events:reconnect': 1,
+      'connection_events:frames_shed': 1,
+    });
+    expect(logger.records.filter((r) => r.level === 'warn')).toEqual([]);
+  });
+
   it('turns status, exchange errors and empty data messages into control rows', () => {
     const logger = new MemoryLogger();
     const parser = new RawParser({ source: 'coinbase', logger });

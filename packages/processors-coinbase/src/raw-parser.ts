@@ -195,7 +195,7 @@ export class RawParser implements Processor<SourceRecord, Row> {
         pushCandleRows(ctx, list, out);
         break;
       default:
-        this.controlMessage(channel, list, out);
+        this.controlMessage(channel, list, out, frame);
     }
     if (dataset !== undefined) {
       const rows = out.length - start;
@@ -278,7 +278,12 @@ export class RawParser implements Processor<SourceRecord, Row> {
   }
 
   /** heartbeats, subscriptions, status and unknown channels (only reached without `channel`). */
-  private controlMessage(channel: string, events: unknown[], out: Row[]): void {
+  private controlMessage(
+    channel: string,
+    events: unknown[],
+    out: Row[],
+    frame: Readonly<Record<string, unknown>>,
+  ): void {
     const ctx = this.ctx;
     switch (channel) {
       case 'heartbeats':
@@ -293,6 +298,13 @@ export class RawParser implements Processor<SourceRecord, Row> {
         this.counts.count('status');
         out.push(controlRow(ctx, channel));
         break;
+      case '_connection': {
+        // Written by our collector (reconnects, shed frames): expected, so counted, not warned.
+        const event = frame.event;
+        this.counts.count(`connection_events:${typeof event === 'string' ? event : 'other'}`);
+        out.push(controlRow(ctx, channel));
+        break;
+      }
       default:
         this.unknownChannel(channel);
         out.push(controlRow(ctx, channel));
