@@ -30,7 +30,8 @@ let clean: Record<string, unknown>;
 
 beforeAll(async () => {
   template = mkdtempSync(path.join(tmpdir(), 'etl-e2e-input-'));
-  names = [...splitFixture(template, 4), ...(await generatedSegments(template, 2, 2_000_000))].sort();
+  // Four small segments, then a large one: a signal sent when the small ones are done finds it under way.
+  names = [...splitFixture(template, 4), ...(await generatedSegments(template, 1, 16_000_000))].sort();
   const ws = workspace(template);
   const r = await etl(runArgs(ws));
   expect(r.code, r.stderr).toBe(0);
@@ -85,8 +86,8 @@ describe('two etl run processes on the same ready/', () => {
 
 describe('etl run stopped by signals', () => {
   /**
-   * Starts a run and waits until the last small segment is done: the next one, a generated 2 MB
-   * segment, is then under way for a good while.
+   * Starts a run and waits until the last small segment is done: the next one, a generated 16 MB
+   * segment, is then under way for a good while (seconds).
    */
   async function started(ws: Workspace): Promise<Spawned> {
     const run = spawnEtl(runArgs(ws));
@@ -113,7 +114,7 @@ describe('etl run stopped by signals', () => {
   it('SIGINT twice: rolls the current segment back to ready/, exits 130', async () => {
     const ws = workspace(template);
     const run = await started(ws);
-    await sleep(300); // well into the next, 2 MB segment (it takes about a second)
+    await sleep(200); // into the 16 MB segment, which takes seconds
     run.child.kill('SIGINT');
     await run.waitFor(/finishing the current segment/);
     run.child.kill('SIGINT');
@@ -127,7 +128,7 @@ describe('etl run stopped by signals', () => {
       `signals: the second SIGINT ${midSegment ? 'rolled back a segment under way' : 'came before the next segment started'}`,
     );
     expect(summary.segments.processed).toBe(4);
-    // The rolled-back segment is back in ready/ with the one never started, both untouched.
+    // The rolled-back segment is back in ready/, untouched.
     expect(readdirSync(ws.ready).sort()).toEqual(names.slice(4));
     for (const name of readdirSync(ws.ready))
       expect(sameBytes(path.join(ws.ready, name), path.join(template, name))).toBe(true);

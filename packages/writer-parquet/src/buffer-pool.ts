@@ -8,7 +8,7 @@
  */
 
 /** Most bytes kept for reuse; buffers beyond that are left to the garbage collector. */
-const MAX_POOLED_BYTES = 64 * 1024 * 1024;
+const MAX_POOLED_BYTES = 16 * 1024 * 1024;
 
 export class BufferPool {
   private readonly free = new Map<number, ArrayBuffer[]>();

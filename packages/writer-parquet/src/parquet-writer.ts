@@ -11,6 +11,7 @@ import {
   type WriteSession,
   type WriteTarget,
 } from '@etl/core';
+import { BufferBudget } from './buffer-budget.js';
 import { COMPRESSIONS, type ParquetCompression } from './compression.js';
 import { CREATED_BY } from './version.js';
 import { ParquetWriteSession } from './write-session.js';
@@ -23,9 +24,10 @@ export interface ParquetWriterOptions {
   /** Rows per row group (default 65,536). */
   readonly rowGroupSize?: number;
   /**
-   * Bytes of rows a session buffers over all its partitions (default 48 MiB): past this the
-   * partition holding the most rows is written as a (smaller) row group, so memory does not grow
-   * with the number of partitions.
+   * Memory for buffered rows, over every partition of every session this writer opens (default
+   * 32 MiB): before buffers would grow past it, the partition holding the most memory is written
+   * as a (smaller) row group, so memory stays flat however many partitions and datasets a run
+   * writes, and however long the input is.
    */
   readonly maxBufferedBytes?: number;
   /**
@@ -51,7 +53,7 @@ export interface ParquetWriterOptions {
 
 export const DEFAULT_ROW_GROUP_SIZE = 65_536;
 export const DEFAULT_MAX_ROWS_PER_FILE = 5_000_000;
-export const DEFAULT_MAX_BUFFERED_BYTES = 48 * 1024 * 1024;
+export const DEFAULT_MAX_BUFFERED_BYTES = 32 * 1024 * 1024;
 
 function positiveInteger(key: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -70,7 +72,7 @@ export class ParquetWriter implements Writer<Row> {
   private readonly compression: ParquetCompression;
   private readonly compressionLevel: number | undefined;
   private readonly rowGroupSize: number;
-  private readonly maxBufferedBytes: number;
+  private readonly budget: BufferBudget;
   private readonly useWorker: boolean;
   private readonly maxRowsPerFile: number;
   private readonly keepPartitionColumns: boolean;
@@ -99,10 +101,8 @@ export class ParquetWriter implements Writer<Row> {
     }
     this.compressionLevel = level;
     this.rowGroupSize = positiveInteger('rowGroupSize', options.rowGroupSize, DEFAULT_ROW_GROUP_SIZE);
-    this.maxBufferedBytes = positiveInteger(
-      'maxBufferedBytes',
-      options.maxBufferedBytes,
-      DEFAULT_MAX_BUFFERED_BYTES,
+    this.budget = new BufferBudget(
+      positiveInteger('maxBufferedBytes', options.maxBufferedBytes, DEFAULT_MAX_BUFFERED_BYTES),
     );
     this.useWorker = options.useWorker ?? true;
     this.maxRowsPerFile = positiveInteger(
@@ -121,7 +121,7 @@ export class ParquetWriter implements Writer<Row> {
       compression: this.compression,
       compressionLevel: this.compressionLevel,
       rowGroupSize: this.rowGroupSize,
-      maxBufferedBytes: this.maxBufferedBytes,
+      budget: this.budget,
       useWorker: this.useWorker,
       maxRowsPerFile: this.maxRowsPerFile,
       keepPartitionColumns: this.keepPartitionColumns,

@@ -1,5 +1,5 @@
 import { closeSync, openSync, writeFileSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Row } from '@etl/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -34,39 +34,62 @@ function interleaved(perProduct: number): Row[] {
 }
 
 describe('session memory budget', () => {
-  it('writes the fullest partition early when all partitions together hold too much', async () => {
+  it('writes a partition early when all partitions together would need too much memory', async () => {
     const dir = dirs.next();
-    // 47 bytes a row (partition columns excluded): the budget is one 1,000-row group in all.
-    const writer = new ParquetWriter({ rowGroupSize: 1000, maxBufferedBytes: 47 * 1000 });
-    const session = writer.open({
-      path: dir,
-      schema: craftedSchema,
-      partitionCols: ['product_id', 'date'],
-      inputId: 'seg',
-    });
-    const rows = interleaved(2000);
+    // 47 bytes a row (partition columns excluded): room for 4,096 rows in all. Four partitions
+    // start with 1,024 rows each, so none may grow to 2,048 and no group gets past 1,024 rows.
+    const writer = new ParquetWriter({ rowGroupSize: 4096, maxBufferedBytes: 47 * 4096 });
+    const session = writer.open({ path: dir, schema: craftedSchema, partitionCols: ['product_id', 'date'], inputId: 'seg' });
+    const rows = interleaved(5000);
     for (let i = 0; i < rows.length; i += 333) await session.write(rows.slice(i, i + 333));
     const result = await session.close();
-    expect(result.rows).toBe(8000);
+    expect(result.rows).toBe(20_000);
     const groups = await db.query(
       `SELECT file_name, row_group_id, any_value(row_group_num_rows) AS n
        FROM parquet_metadata(${sqlString(`${dir}/**/*.parquet`)}) GROUP BY ALL`,
     );
-    // Never more than 1,000 rows were buffered in all, so no group reached 1,000 rows; without
-    // the budget each partition would have written two full groups (8 in all).
-    expect(Math.max(...groups.map((g) => Number(g.n)))).toBeLessThan(1000);
-    expect(groups.length).toBeGreaterThanOrEqual(12);
+    expect(Math.max(...groups.map((g) => Number(g.n)))).toBeLessThanOrEqual(1024);
+    // Without the budget each partition would have written two groups (8 in all).
+    expect(groups.length).toBeGreaterThanOrEqual(20);
     expect(writer.stats().counters.row_groups).toBe(groups.length);
     const counts = await db.query(
       `SELECT product_id, count(*) AS n, min(count) AS lo, max(count) AS hi
        FROM read_parquet(${sqlString(`${dir}/**/*.parquet`)}, hive_partitioning=true) GROUP BY ALL ORDER BY lo`,
     );
     expect(counts).toEqual([
-      { product_id: 'BTC-USD', n: 2000n, lo: 0, hi: 1999 },
-      { product_id: 'ETH-USD', n: 2000n, lo: 2000, hi: 3999 },
-      { product_id: 'SOL-USD', n: 2000n, lo: 4000, hi: 5999 },
-      { product_id: 'DOGE-USD', n: 2000n, lo: 6000, hi: 7999 },
+      { product_id: 'BTC-USD', n: 5000n, lo: 0, hi: 4999 },
+      { product_id: 'ETH-USD', n: 5000n, lo: 5000, hi: 9999 },
+      { product_id: 'SOL-USD', n: 5000n, lo: 10_000, hi: 14_999 },
+      { product_id: 'DOGE-USD', n: 5000n, lo: 15_000, hi: 19_999 },
     ]);
+  });
+
+  it('shares the budget between the sessions of a writer, writing a quiet one early', async () => {
+    const quiet = dirs.next();
+    const busy = dirs.next();
+    const writer = new ParquetWriter({ rowGroupSize: 65_536, maxBufferedBytes: 47 * 12_288 });
+    const a = writer.open({ path: quiet, schema: craftedSchema, partitionCols: ['product_id', 'date'], inputId: 'seg' });
+    const b = writer.open({ path: busy, schema: craftedSchema, partitionCols: ['product_id', 'date'], inputId: 'seg' });
+    // The quiet session holds 6,000 rows (8,192 rows of buffers); when the busy one would grow
+    // past the budget, the quiet partition holds the most memory and is written.
+    await a.write(craftedRows(6000, 'BTC-USD'));
+    for (let i = 0; i < 40; i++) await b.write(craftedRows(1000, 'ETH-USD', '2026-08-09', i * 1000));
+    const quietGroups = await db.query(
+      `SELECT DISTINCT row_group_id FROM parquet_metadata(${sqlString(`${quiet}/**/*.parquet`)})`,
+    ).catch(() => []);
+    // Written while the quiet session was idle: its file already exists (as a temporary file).
+    expect(quietGroups).toEqual([]);
+    expect((await readdir(path.join(quiet, 'product_id=BTC-USD/date=2026-08-09'))).length).toBe(1);
+    const [ra, rb] = [await a.close(), await b.close()];
+    expect([ra.rows, rb.rows]).toEqual([6000, 40_000]);
+    const groups = await db.query(
+      `SELECT DISTINCT row_group_id, row_group_num_rows AS n FROM parquet_metadata(${sqlString(`${quiet}/**/*.parquet`)}) ORDER BY 1`,
+    );
+    expect(groups.map((g) => Number(g.n))).toEqual([6000]);
+    const counts = await db.query(
+      `SELECT count(*) AS n, min(count) AS lo, max(count) AS hi FROM read_parquet(${sqlString(`${busy}/**/*.parquet`)})`,
+    );
+    expect(counts).toEqual([{ n: 40_000n, lo: 0, hi: 39_999 }]);
   });
 
   it('leaves full row groups alone while the budget holds them', async () => {
@@ -117,7 +140,7 @@ describe('encode worker failures', () => {
       const row = craftedRows(1)[0]!;
       for (const [i, f] of craftedSchema.fields.entries()) columns[i]!.set(0, row[f.name]);
       await encoder.writeRowGroup(
-        columns.map((c) => c.take(1)),
+        columns.map((c) => c.take(1, 1)),
         1,
       );
       const error = await encoder.finish().catch((e: unknown) => e);

@@ -17,6 +17,7 @@ import type { KeyValue } from 'hyparquet-writer';
 import { type ColumnBuffer, createColumnBuffer } from './column-buffer.js';
 import { type ParquetCompression, prepareCompression } from './compression.js';
 import { CreatedDirectories } from './created-directories.js';
+import type { BudgetedPartition, BudgetedSession, BufferBudget } from './buffer-budget.js';
 import { EncodePool } from './encode-pool.js';
 import { type HivePartition, HivePartitioner } from './hive-partitioner.js';
 import { parquetSchemaFor } from './parquet-schema.js';
@@ -31,8 +32,8 @@ export interface SessionSettings {
   readonly compression: ParquetCompression;
   readonly compressionLevel: number | undefined;
   readonly rowGroupSize: number;
-  /** Bytes all partitions of the session may buffer before the fullest one is written early. */
-  readonly maxBufferedBytes: number;
+  /** Memory for buffered rows, shared with every other session of the writer. */
+  readonly budget: BufferBudget;
   /** Encode and compress on the shared worker thread. */
   readonly useWorker: boolean;
   readonly maxRowsPerFile: number;
@@ -52,14 +53,15 @@ type Status = 'open' | 'closed' | 'aborted' | 'failed';
 const INITIAL_ROWS = 1024;
 
 /** Rows of one partition waiting to become a row group, and the partition's current file. */
-interface PartitionState {
+interface PartitionState extends BudgetedPartition {
   readonly partition: HivePartition;
   readonly dir: string;
   readonly columns: ColumnBuffer[];
   /** Rows buffered for the next row group. */
   buffered: number;
-  /** Rows the column buffers have room for. */
+  /** Rows the column buffers have room for, and the bytes that takes. */
   allocated: number;
+  allocatedBytes: number;
   /** Rows after which the buffer is written: the row-group size, or less near a rollover. */
   capacity: number;
   file: PartFile | undefined;
@@ -74,7 +76,7 @@ interface PartitionState {
  * encoded on the shared worker thread unless `useWorker` is off. Files are written under
  * dot-temporary names and renamed into place by `close()`.
  */
-export class ParquetWriteSession implements WriteSession<Row> {
+export class ParquetWriteSession implements WriteSession<Row>, BudgetedSession {
   private readonly partitioner: HivePartitioner;
   private readonly fields: readonly Field[];
   private readonly names: readonly string[];
@@ -82,9 +84,6 @@ export class ParquetWriteSession implements WriteSession<Row> {
   private readonly fileSettings: PartFileSettings;
   /** Bytes one buffered row takes in every column buffer together. */
   private readonly bytesPerRow: number;
-  /** Rows the column buffers of all partitions have room for, and how many they may have. */
-  private allocatedRows = 0;
-  private readonly maxAllocatedRows: number;
   private readonly fileId: string;
   private readonly singleFile: boolean;
   private readonly maxRowsPerFile: number;
@@ -123,10 +122,6 @@ export class ParquetWriteSession implements WriteSession<Row> {
     this.bytesPerRow = this.fields
       .map((f) => createColumnBuffer(f, 1).bytesPerRow)
       .reduce((a, b) => a + b, 0);
-    this.maxAllocatedRows = Math.max(
-      settings.rowGroupSize,
-      Math.floor(settings.maxBufferedBytes / this.bytesPerRow),
-    );
     this.singleFile = partitionCols.length === 0 && target.path.endsWith('.parquet');
     this.maxRowsPerFile = this.singleFile ? Number.POSITIVE_INFINITY : settings.maxRowsPerFile;
     const inputId = target.inputId ? sanitizeInputId(target.inputId) : '';
@@ -143,6 +138,7 @@ export class ParquetWriteSession implements WriteSession<Row> {
       },
       pool: settings.useWorker ? EncodePool.shared() : undefined,
     };
+    settings.budget.join(this);
   }
 
   async write(batch: readonly Row[]): Promise<void> {
@@ -196,6 +192,7 @@ export class ParquetWriteSession implements WriteSession<Row> {
       if (this.singleFile && this.files.length === 0) await this.writeEmptyFile();
       if (!this.target.deferPublish) await this.publishAll();
       this.status = 'closed';
+      this.leaveBudget();
       return this.result();
     } catch (error) {
       this.fail(error);
@@ -209,6 +206,7 @@ export class ParquetWriteSession implements WriteSession<Row> {
     if (this.status === 'aborted') return;
     const published = this.status === 'closed' && !this.target.deferPublish;
     this.status = 'aborted';
+    this.leaveBudget();
     if (published) {
       this.settings.logger.debug(
         'parquet session aborted after its files were published; nothing to discard',
@@ -258,8 +256,11 @@ export class ParquetWriteSession implements WriteSession<Row> {
   }
 
   private fail(error: unknown): void {
+    if (this.status === 'failed') return;
     this.status = 'failed';
     this.failure = error;
+    // A failed session only waits to be aborted: its buffers are not needed any more.
+    this.leaveBudget();
   }
 
   /** Counts a row that does not fit, then quarantines it or (without a sink) throws `error`. */
@@ -306,6 +307,7 @@ export class ParquetWriteSession implements WriteSession<Row> {
       columns,
       buffered: 0,
       allocated: 0,
+      allocatedBytes: 0,
       capacity: Math.min(rowGroupSize, this.maxRowsPerFile),
       file: undefined,
       nextFileIndex: 0,
@@ -329,27 +331,62 @@ export class ParquetWriteSession implements WriteSession<Row> {
    */
   private async makeRoom(state: PartitionState): Promise<void> {
     const rows = Math.min(Math.max(state.allocated * 2, INITIAL_ROWS), this.settings.rowGroupSize);
-    while (this.allocatedRows + rows - state.allocated > this.maxAllocatedRows) {
-      let largest: PartitionState | undefined;
-      for (const other of this.states) {
-        if (other && other.buffered > 0 && (!largest || other.allocated > largest.allocated)) largest = other;
-      }
+    const budget = this.settings.budget;
+    const more = (rows - state.allocated) * this.bytesPerRow;
+    while (budget.exceededBy(more)) {
+      const largest = budget.largest(this, this.activeStates());
       if (!largest) break;
-      if (largest === state) {
+      if (largest.partition === state) {
         await this.flushGroup(state, state.allocated);
         return;
       }
-      await this.flushGroup(largest, INITIAL_ROWS);
+      if (largest.session === this) await this.flushGroup(largest.partition as PartitionState, INITIAL_ROWS);
+      else await largest.session.release(largest.partition);
     }
     for (const column of state.columns) column.ensureCapacity(rows);
     this.resized(state);
   }
 
+  private activeStates(): PartitionState[] {
+    return this.states.filter((state): state is PartitionState => state !== undefined && state.buffered > 0);
+  }
+
+  /** Partitions another session of the writer may have written early (none while this one is busy). */
+  releasable(): Iterable<BudgetedPartition> {
+    return this.busy || this.status !== 'open' ? [] : this.activeStates();
+  }
+
+  /** Writes one of this session's partitions early, for another session that needs the memory. */
+  async release(partition: BudgetedPartition): Promise<void> {
+    if (this.busy || this.status !== 'open') return;
+    this.busy = true;
+    try {
+      await this.flushGroup(partition as PartitionState, INITIAL_ROWS);
+    } catch (error) {
+      this.fail(error);
+      throw error;
+    } finally {
+      this.busy = false;
+    }
+  }
+
   /** Accounts for a change of a partition's column buffer sizes. */
   private resized(state: PartitionState): void {
     const allocated = state.columns[0]!.data.length;
-    this.allocatedRows += allocated - state.allocated;
+    const bytes = allocated * this.bytesPerRow;
+    this.settings.budget.account(bytes - state.allocatedBytes);
     state.allocated = allocated;
+    state.allocatedBytes = bytes;
+  }
+
+  /** The session is over: its buffers no longer count against the writer's budget. */
+  private leaveBudget(): void {
+    for (const state of this.states) {
+      if (!state) continue;
+      this.settings.budget.account(-state.allocatedBytes);
+      state.allocatedBytes = 0;
+    }
+    this.settings.budget.leave(this);
   }
 
   /** Writes the buffered rows as a row group; the buffers start again with room for `nextRows`. */
