@@ -5,7 +5,6 @@
  * run and a batch run of the same frames produce the same rows.
  */
 import {
-  ConfigError,
   type Logger,
   type Processor,
   ProcessorChain,
@@ -18,6 +17,7 @@ import {
 import {
   bookSnapshotSchema,
   candlesSchema,
+  ExchangeFeedParser,
   Level2Processor,
   level2Schema,
   marketTradesSchema,
@@ -29,7 +29,12 @@ import {
 } from '@etl/processors-coinbase';
 import { type BuiltinDataset, type ResolvedChannels, SIDE_DATASET_PARTITIONS } from './channel-config.js';
 
+/** Which Coinbase feed the records come from. */
+export type CoinbaseSource = 'coinbase' | 'coinbase-exchange';
+
 export interface CoinbaseChainOptions {
+  /** `coinbase` (Advanced Trade, default) or `coinbase-exchange` (the legacy Exchange feed). */
+  readonly source?: CoinbaseSource;
   readonly quarantine?: QuarantineSink;
   readonly logger?: Logger;
   /**
@@ -54,31 +59,26 @@ const RAW_SCHEMAS: Readonly<Record<BuiltinDataset, Schema>> = {
   candles: candlesSchema,
 };
 
-/** Parser → level2 (books) → trades → ticker, as the segment pipeline builds it. */
+/** Parser → level2 (books) → trades → ticker: every channel in wire order, for batch and live runs. */
 export function buildCoinbaseChain(
   channels: ResolvedChannels,
   options: CoinbaseChainOptions = {},
 ): CoinbaseChain {
   const logger = options.logger ?? silentLogger;
-  for (const c of Object.values(channels)) {
-    if (c.processors.length > 0) {
-      throw new ConfigError(
-        `etl.channels.${c.dataset}.processors`,
-        'plugin processors are not supported on the live stream yet',
-      );
-    }
-  }
   const tradesOptions = channels.market_trades.processorOptions;
   const inferAggressor = channels.market_trades.enabled && tradesOptions.inferAggressor === true;
-  const parser = new RawParser({
-    source: 'coinbase',
-    logger,
-    ...(options.quarantine ? { quarantine: options.quarantine } : {}),
-  });
+  // The Exchange feed has no connection-wide sequence number (rows carry null), so there is
+  // nothing for the level2 sequence check to follow.
+  const exchange = options.source === 'coinbase-exchange';
+  const quarantine = options.quarantine ? { quarantine: options.quarantine } : {};
+  const parser = exchange
+    ? new ExchangeFeedParser({ logger, ...quarantine })
+    : new RawParser({ source: 'coinbase', logger, ...quarantine });
   const stages: Processor<Row, Row>[] = [];
   if (channels.level2.enabled || inferAggressor) {
     stages.push(
       new Level2Processor({
+        ...(exchange ? { sequenceCheck: 'off' as const } : {}),
         ...channels.level2.processorOptions,
         annotateTrades: inferAggressor,
         messagesEndAtBatchEnd: options.messagesEndAtBatchEnd ?? false,
@@ -91,7 +91,7 @@ export function buildCoinbaseChain(
   const stateful = new ProcessorChain<Row, Row>(stages, 'coinbase-processors');
   const chain = new ProcessorChain<SourceRecord, Row>(
     [parser as Processor<never, unknown>, stateful],
-    'coinbase-stream',
+    'coinbase',
   );
   return { chain, stateful };
 }

@@ -21,20 +21,7 @@ import {
   type WriteSession,
   type WrittenFile,
 } from '@etl/core';
-import {
-  AdvancedTradeLineScanner,
-  bookSnapshotSchema,
-  candlesSchema,
-  ExchangeFeedParser,
-  Level2Processor,
-  level2Schema,
-  marketTradesSchema,
-  qualitySchema,
-  RawParser,
-  TickerProcessor,
-  TradesProcessor,
-  tickerSchema,
-} from '@etl/processors-coinbase';
+import { AdvancedTradeLineScanner } from '@etl/processors-coinbase';
 import { NDJSONReader } from '@etl/readers-ndjson';
 import { type ParquetCompression, ParquetWriter } from '@etl/writer-parquet';
 import {
@@ -42,9 +29,15 @@ import {
   type ChannelConfigMap,
   type ResolvedChannels,
   resolveChannelConfig,
-  SIDE_DATASET_PARTITIONS,
 } from './channel-config.js';
 import { CheckpointStore } from './checkpoint-store.js';
+import {
+  buildCoinbaseChain,
+  type CoinbaseSource,
+  coinbaseDatasetPartitions,
+  coinbaseDatasetSchema,
+  isChannelDataset,
+} from './coinbase-chain.js';
 import { committedManifest, datasetCounts, NO_STATS, settingsFingerprint } from './committed-segment.js';
 import { routeRows } from './dataset-router.js';
 import { PartitionValueGuard } from './partition-value-guard.js';
@@ -52,8 +45,7 @@ import { QuarantineSpool } from './quarantine-spool.js';
 import { commitSegment, type SegmentManifest, SegmentPublishError } from './segment-commit.js';
 import { segmentId } from './segment-id.js';
 
-/** The capture's feed: Advanced Trade (`coinbase`) or the legacy Exchange feed (`coinbase-exchange`). */
-export type CoinbaseSource = 'coinbase' | 'coinbase-exchange';
+export type { CoinbaseSource } from './coinbase-chain.js';
 
 export interface CoinbaseSegmentPipelineOptions {
   /** Root of the output; datasets land in `<outputDir>/coinbase/<dataset>/`. */
@@ -107,13 +99,6 @@ export interface ProcessSegmentOptions {
 }
 
 export const SOURCE = 'coinbase';
-
-const RAW_SCHEMAS: Readonly<Record<BuiltinDataset, Schema>> = {
-  level2: level2Schema,
-  market_trades: marketTradesSchema,
-  ticker: tickerSchema,
-  candles: candlesSchema,
-};
 
 export class CoinbaseSegmentPipeline {
   readonly outputDir: string;
@@ -171,7 +156,11 @@ export class CoinbaseSegmentPipeline {
       ...(this.options.batchSize ? { batchSize: this.options.batchSize } : {}),
       ...(this.options.maxErrors !== undefined ? { maxErrors: this.options.maxErrors } : {}),
     });
-    const { chain, stateful } = this.buildChain(quarantine);
+    const { chain, stateful } = buildCoinbaseChain(this.channels, {
+      quarantine,
+      logger: this.logger,
+      ...(this.options.source ? { source: this.options.source } : {}),
+    });
     const checkpoints =
       this.options.checkpoints === false
         ? undefined
@@ -211,18 +200,9 @@ export class CoinbaseSegmentPipeline {
       if (!schemas.has(dataset)) schemas.set(dataset, computeSchema(dataset));
       return schemas.get(dataset);
     };
-    const computeSchema = (dataset: string): Schema | undefined => {
-      if (dataset in RAW_SCHEMAS) return stateful.outputSchema(RAW_SCHEMAS[dataset as BuiltinDataset]);
-      if (dataset === 'quality') return qualitySchema;
-      const snap = /^book_snapshot_(\d+)_/.exec(dataset);
-      if (snap) return bookSnapshotSchema(Number(snap[1]));
-      return undefined;
-    };
-    const partitionsFor = (dataset: string): readonly string[] => {
-      if (dataset in this.channels) return this.channels[dataset as BuiltinDataset].partitionCols;
-      if (dataset.startsWith('book_snapshot_')) return SIDE_DATASET_PARTITIONS.book_snapshot ?? [];
-      return SIDE_DATASET_PARTITIONS[dataset] ?? ['date'];
-    };
+    const computeSchema = (dataset: string): Schema | undefined => coinbaseDatasetSchema(stateful, dataset);
+    const partitionsFor = (dataset: string): readonly string[] =>
+      coinbaseDatasetPartitions(this.channels, dataset);
     const sessionFor = (
       dataset: string,
       schema: Schema,
@@ -248,7 +228,7 @@ export class CoinbaseSegmentPipeline {
     };
     const write = async (rows: readonly Row[]): Promise<void> => {
       for (const [dataset, list] of routeRows(rows)) {
-        const builtin = dataset in RAW_SCHEMAS;
+        const builtin = isChannelDataset(dataset);
         if (builtin && !enabled(dataset as BuiltinDataset)) continue;
         if (!builtin && only && !only.has(dataset)) continue;
         const schema = outputSchemaFor(dataset);
@@ -362,41 +342,6 @@ export class CoinbaseSegmentPipeline {
       resumed: true,
       stats: NO_STATS,
     };
-  }
-
-  /** Parser → level2 (books) → trades → ticker, all channels in wire order. */
-  private buildChain(quarantine: QuarantineSink): {
-    chain: ProcessorChain<unknown, Row>;
-    stateful: ProcessorChain;
-  } {
-    const c = this.channels;
-    const tradesOptions = c.market_trades.processorOptions;
-    const inferAggressor = c.market_trades.enabled && tradesOptions.inferAggressor === true;
-    // The Exchange feed has no connection-wide sequence number (rows carry null), so there is
-    // nothing for the level2 sequence check to follow.
-    const exchange = this.options.source === 'coinbase-exchange';
-    const parser = exchange
-      ? new ExchangeFeedParser({ quarantine, logger: this.logger })
-      : new RawParser({ source: 'coinbase', quarantine, logger: this.logger });
-    const stages: Processor<Row, Row>[] = [];
-    if (c.level2.enabled || inferAggressor) {
-      stages.push(
-        new Level2Processor({
-          ...(exchange ? { sequenceCheck: 'off' as const } : {}),
-          ...c.level2.processorOptions,
-          annotateTrades: inferAggressor,
-          logger: this.logger,
-        }),
-      );
-    }
-    stages.push(new TradesProcessor({ ...tradesOptions, logger: this.logger }));
-    stages.push(new TickerProcessor({ ...c.ticker.processorOptions }));
-    const stateful = new ProcessorChain<Row, Row>(stages, 'coinbase-processors');
-    const chain = new ProcessorChain<unknown, Row>(
-      [parser as Processor<never, unknown>, stateful],
-      'coinbase-segment',
-    );
-    return { chain, stateful };
   }
 
   private pluginChains(): Map<string, PluginOutput[]> {

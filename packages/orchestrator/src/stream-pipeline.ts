@@ -14,6 +14,7 @@
 import { readdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import {
+  ConfigError,
   type Logger,
   type ProcessorChain,
   type QuarantineEntry,
@@ -159,6 +160,14 @@ export class CoinbaseStreamPipeline {
     this.only = options.channels ? new Set(options.channels) : undefined;
     this.rollIntervalMs = options.rollIntervalMs ?? 60_000;
     this.rollRows = options.rollRows ?? 1_000_000;
+    for (const c of Object.values(this.channels)) {
+      if (c.processors.length > 0) {
+        throw new ConfigError(
+          `etl.channels.${c.dataset}.processors`,
+          'plugin processors are not supported on the live stream yet',
+        );
+      }
+    }
     const built = buildCoinbaseChain(this.channels, {
       quarantine: this.quarantine,
       logger: this.logger,
