@@ -13,7 +13,6 @@ import {
   type Processor,
   ProcessorChain,
   type ProcessorRegistry,
-  type QuarantineSink,
   type Row,
   type Schema,
   type Stats,
