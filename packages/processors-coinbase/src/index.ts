@@ -33,7 +33,7 @@ export type { RawParserOptions } from './raw-parser.js';
 export { RawParser } from './raw-parser.js';
 export type { CandleRow, ControlRow, Level2Row, MarketTradeRow, MessageFields, TickerRow } from './rows.js';
 export { CONTROL_CHANNEL } from './rows.js';
-export type { ScannedLevel2Event } from './scanned-frames.js';
+export type { ScannedLevel2Event, ScannedTime } from './scanned-frames.js';
 export { ScannedLevel2Frame } from './scanned-frames.js';
 export { candlesSchema, level2Schema, marketTradesSchema, tickerSchema } from './schemas.js';
 export type { SequenceCheck, SequenceTrackerState, SequenceVerdict } from './sequence-tracker.js';

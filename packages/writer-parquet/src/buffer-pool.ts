@@ -1,26 +1,36 @@
 /**
  * Column buffers of encoded row groups, kept for the next row groups. A row group of 30 columns
  * needs ~15 MB of typed arrays; allocating (and zero-filling) that afresh for every group, and
- * leaving the old memory to the garbage collector, cost more than filling it. The encoder hands
- * the buffers back (from the worker, transferred) once it is done with them.
+ * leaving the old memory to the garbage collector, cost time and made the process hold far more
+ * memory than it used. The encoder hands the buffers back (from the worker, transferred) once it
+ * is done with them.
  *
  * Reused buffers are not zeroed: column buffers write every row they hand over, and only those.
  */
 
 /** Most bytes kept for reuse; buffers beyond that are left to the garbage collector. */
-const MAX_POOLED_BYTES = 16 * 1024 * 1024;
+const MAX_POOLED_BYTES = 24 * 1024 * 1024;
+/** A request may be served by a buffer up to this many times its size (sizes double as buffers grow). */
+const MAX_OVERSIZE = 4;
 
 export class BufferPool {
   private readonly free = new Map<number, ArrayBuffer[]>();
   private bytes = 0;
 
-  /** A buffer of exactly `byteLength` bytes, reused when one is free. */
+  /**
+   * A buffer of at least `byteLength` bytes (of exactly that size when a new one is needed):
+   * the smallest free one that is not more than {@link MAX_OVERSIZE} times too big.
+   */
   take(byteLength: number): ArrayBuffer {
-    const list = this.free.get(byteLength);
-    const reused = list?.pop();
-    if (reused === undefined) return new ArrayBuffer(byteLength);
-    this.bytes -= byteLength;
-    return reused;
+    let best = -1;
+    for (const [size, list] of this.free) {
+      if (list.length === 0 || size < byteLength || size > byteLength * MAX_OVERSIZE) continue;
+      if (best < 0 || size < best) best = size;
+      if (size === byteLength) break;
+    }
+    if (best < 0) return new ArrayBuffer(byteLength);
+    this.bytes -= best;
+    return this.free.get(best)!.pop()!;
   }
 
   /** Keeps `buffer` for reuse (a detached or empty buffer is ignored). */

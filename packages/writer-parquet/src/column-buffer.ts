@@ -35,7 +35,7 @@ const INT64_MAX = 2n ** 63n - 1n;
 type Storage = Float64Array | Int32Array | BigInt64Array | Uint8Array;
 
 function validity(capacity: number): Uint8Array {
-  return new Uint8Array(columnBufferPool.take(capacity));
+  return new Uint8Array(columnBufferPool.take(capacity), 0, capacity);
 }
 
 /**
@@ -94,7 +94,7 @@ abstract class TypedColumn<A extends Storage> implements ColumnBuffer {
   /** Stores a null at `index` when the field allows it. */
   protected setNull(index: number, value: unknown): boolean {
     if ((value !== null && value !== undefined) || !this.valid) return false;
-    this.reserve(index);
+    if (index >= this.data.length) this.reserve(index);
     this.valid[index] = 0;
     return true;
   }
@@ -121,14 +121,14 @@ class DoubleColumn extends TypedColumn<Float64Array> {
     super(field, maxRows, 8);
   }
   protected allocate(capacity: number): Float64Array {
-    return new Float64Array(columnBufferPool.take(capacity * 8));
+    return new Float64Array(columnBufferPool.take(capacity * 8), 0, capacity);
   }
   protected chunk(values: Float64Array, valid: Uint8Array | null): ColumnChunk {
     return { kind: 'double', values, valid };
   }
   set(index: number, value: unknown): boolean {
     if (typeof value !== 'number') return this.setNull(index, value);
-    this.reserve(index);
+    if (index >= this.data.length) this.reserve(index);
     this.data[index] = value;
     if (this.valid) this.valid[index] = 1;
     return true;
@@ -140,7 +140,7 @@ class Int32Column extends TypedColumn<Int32Array> {
     super(field, maxRows, 4);
   }
   protected allocate(capacity: number): Int32Array {
-    return new Int32Array(columnBufferPool.take(capacity * 4));
+    return new Int32Array(columnBufferPool.take(capacity * 4), 0, capacity);
   }
   protected chunk(values: Int32Array, valid: Uint8Array | null): ColumnChunk {
     return { kind: 'int32', values, valid };
@@ -148,7 +148,7 @@ class Int32Column extends TypedColumn<Int32Array> {
   set(index: number, value: unknown): boolean {
     // `(v | 0) === v` holds exactly for integers in the signed 32-bit range.
     if (typeof value !== 'number' || (value | 0) !== value) return this.setNull(index, value);
-    this.reserve(index);
+    if (index >= this.data.length) this.reserve(index);
     this.data[index] = value;
     if (this.valid) this.valid[index] = 1;
     return true;
@@ -170,7 +170,7 @@ class DateColumn extends Int32Column {
       }
       this.lastKey = value;
     }
-    this.reserve(index);
+    if (index >= this.data.length) this.reserve(index);
     this.data[index] = this.lastDay;
     if (this.valid) this.valid[index] = 1;
     return true;
@@ -192,7 +192,7 @@ class BigIntColumn extends TypedColumn<BigInt64Array> {
     super(field, maxRows, 8);
   }
   protected allocate(capacity: number): BigInt64Array {
-    return new BigInt64Array(columnBufferPool.take(capacity * 8));
+    return new BigInt64Array(columnBufferPool.take(capacity * 8), 0, capacity);
   }
   protected chunk(values: BigInt64Array, valid: Uint8Array | null): ColumnChunk {
     return { kind: 'int64', values, valid };
@@ -200,7 +200,7 @@ class BigIntColumn extends TypedColumn<BigInt64Array> {
   set(index: number, value: unknown): boolean {
     if (typeof value !== 'bigint' || value < INT64_MIN || value > INT64_MAX)
       return this.setNull(index, value);
-    this.reserve(index);
+    if (index >= this.data.length) this.reserve(index);
     this.data[index] = value;
     if (this.valid) this.valid[index] = 1;
     return true;
@@ -218,14 +218,14 @@ class BoolColumn extends TypedColumn<Uint8Array> {
     super(field, maxRows, 1);
   }
   protected allocate(capacity: number): Uint8Array {
-    return new Uint8Array(columnBufferPool.take(capacity));
+    return new Uint8Array(columnBufferPool.take(capacity), 0, capacity);
   }
   protected chunk(values: Uint8Array, valid: Uint8Array | null): ColumnChunk {
     return { kind: 'bool', values, valid };
   }
   set(index: number, value: unknown): boolean {
     if (typeof value !== 'boolean') return this.setNull(index, value);
-    this.reserve(index);
+    if (index >= this.data.length) this.reserve(index);
     this.data[index] = value ? 1 : 0;
     if (this.valid) this.valid[index] = 1;
     return true;
@@ -247,7 +247,7 @@ class StringColumn extends TypedColumn<Int32Array> {
     super(field, maxRows, 4);
   }
   protected allocate(capacity: number): Int32Array {
-    return new Int32Array(columnBufferPool.take(capacity * 4));
+    return new Int32Array(columnBufferPool.take(capacity * 4), 0, capacity);
   }
   protected chunk(values: Int32Array, valid: Uint8Array | null): ColumnChunk {
     const dictionary = this.dictionary;
@@ -269,7 +269,7 @@ class StringColumn extends TypedColumn<Int32Array> {
       this.last = value;
       this.lastIndex = k;
     }
-    this.reserve(index);
+    if (index >= this.data.length) this.reserve(index);
     this.data[index] = k;
     if (this.valid) this.valid[index] = 1;
     return true;

@@ -18,6 +18,7 @@ import {
   stringStatistics,
 } from './column-statistics.js';
 import { bitWidthOf, writeRleHybrid } from './rle-hybrid.js';
+import { ScratchMemory } from './scratch-memory.js';
 import { buildNumericDictionary } from './value-dictionary.js';
 
 type PageHeader = Parameters<typeof writePageHeader>[1];
@@ -89,6 +90,9 @@ function bytesOf(
 }
 
 /** The non-null values of `values`, in order (the array itself when nothing is null). */
+const compactMemory = new ScratchMemory();
+const entryMemory = new ScratchMemory();
+
 function compact<A extends Float64Array | Int32Array | BigInt64Array | Uint8Array>(
   values: A,
   valid: Uint8Array | null,
@@ -96,7 +100,12 @@ function compact<A extends Float64Array | Int32Array | BigInt64Array | Uint8Arra
   count: number,
 ): A {
   if (!valid || count === rows) return values.subarray(0, rows) as A;
-  const out = new (values.constructor as new (n: number) => A)(count);
+  const width = values.BYTES_PER_ELEMENT;
+  const out = new (values.constructor as new (b: ArrayBuffer, o: number, n: number) => A)(
+    compactMemory.bytes(count * width),
+    0,
+    count,
+  );
   let j = 0;
   for (let i = 0; i < rows; i++) if (valid[i] === 1) (out as unknown as number[])[j++] = values[i] as number;
   return out;
@@ -106,8 +115,9 @@ function compactBigInts(values: BigInt64Array, valid: Uint8Array | null, rows: n
   if (!valid || count === rows) return values.subarray(0, rows);
   // Copy through the 32-bit halves: reading a BigInt64Array element would allocate a bigint.
   const from = new Int32Array(values.buffer, values.byteOffset, rows * 2);
-  const out = new BigInt64Array(count);
-  const to = new Int32Array(out.buffer);
+  const memory = compactMemory.bytes(count * 8);
+  const out = new BigInt64Array(memory, 0, count);
+  const to = new Int32Array(memory, 0, count * 2);
   let j = 0;
   for (let i = 0; i < rows; i++) {
     if (valid[i] === 1) {
@@ -173,12 +183,16 @@ function sampleRejectsDictionary(words: Int32Array, lanes: 1 | 2, count: number)
   return dict !== undefined && dict.size / sample > SAMPLE_REJECT_RATIO;
 }
 
-function planFixed(
+/** Statistics of `count` values of a fixed-width column (`nulls` rows were null). */
+type FixedStatistics<A> = (values: A, count: number, nulls: number) => ChunkStatistics;
+
+function planFixed<A extends Float64Array | Int32Array | BigInt64Array>(
   spec: ColumnSpec,
-  values: Float64Array | Int32Array | BigInt64Array,
+  values: A,
   count: number,
+  nulls: number,
   width: 4 | 8,
-  statistics: ChunkStatistics,
+  statistics: FixedStatistics<A>,
 ): ChunkPlan {
   const bytes = bytesOf(values, count, width);
   const words = new Int32Array(values.buffer, values.byteOffset, (count * width) / 4);
@@ -189,19 +203,34 @@ function planFixed(
   if (dict) {
     const indexBytes = Math.ceil((count * bitWidthOf(dict.size - 1)) / 8);
     if (spec.forceDictionary || 2 * (dict.size * width + indexBytes) <= count * width) {
-      const entries = new Uint8Array(dict.size * width);
+      const memory = entryMemory.bytes(dict.size * width);
+      const entryWords = new Int32Array(memory, 0, dict.size * lanes);
       for (let k = 0; k < dict.size; k++) {
-        const at = dict.firsts[k]! * width;
-        entries.set(bytes.subarray(at, at + width), k * width);
+        const at = dict.firsts[k]! * lanes;
+        entryWords[k * lanes] = words[at]!;
+        if (lanes === 2) entryWords[k * 2 + 1] = words[at + 1]!;
       }
+      const entries = new (values.constructor as new (b: ArrayBuffer, o: number, n: number) => A)(
+        memory,
+        0,
+        dict.size,
+      );
+      // Min and max of the distinct values are those of all values; NaN is counted per value,
+      // so a dictionary holding one needs the full pass.
+      let stats = statistics(entries, dict.size, nulls);
+      if (stats.nan_count !== undefined && stats.nan_count > 0n) stats = statistics(values, count, nulls);
       return {
         pages: dictionaryPlan(dict.indexes, dict.size),
-        dictionary: { bytes: entries, size: dict.size },
-        statistics,
+        dictionary: { bytes: new Uint8Array(memory, 0, dict.size * width), size: dict.size },
+        statistics: stats,
       };
     }
   }
-  return { pages: fixedPlainPlan(bytes, width), dictionary: undefined, statistics };
+  return {
+    pages: fixedPlainPlan(bytes, width),
+    dictionary: undefined,
+    statistics: statistics(values, count, nulls),
+  };
 }
 
 function planBool(values: Uint8Array, count: number, statistics: ChunkStatistics): ChunkPlan {
@@ -266,7 +295,7 @@ function planString(spec: ColumnSpec, chunk: StringChunk, indexes: Int32Array, n
   let dictionaryBytes = 0;
   for (const bytes of encoded) dictionaryBytes += 4 + bytes.length;
   let plainBytes = 0;
-  for (let i = 0; i < indexes.length; i++) plainBytes += 4 + encoded[indexes[i]!]!.length;
+  for (let k = 0; k < encoded.length; k++) plainBytes += counts[k]! * (4 + encoded[k]!.length);
   const indexBytes = Math.ceil((indexes.length * bitWidthOf(dictionary.length - 1)) / 8);
   const worthIt =
     spec.forceDictionary ||
@@ -302,18 +331,33 @@ function planString(spec: ColumnSpec, chunk: StringChunk, indexes: Int32Array, n
 function planChunk(spec: ColumnSpec, chunk: ColumnChunk, rows: number, count: number): ChunkPlan {
   const nulls = rows - count;
   switch (chunk.kind) {
-    case 'double': {
-      const values = compact(chunk.values, chunk.valid, rows, count);
-      return planFixed(spec, values, count, 8, doubleStatistics(values, count, nulls));
-    }
-    case 'int32': {
-      const values = compact(chunk.values, chunk.valid, rows, count);
-      return planFixed(spec, values, count, 4, int32Statistics(values, count, nulls));
-    }
-    case 'int64': {
-      const values = compactBigInts(chunk.values, chunk.valid, rows, count);
-      return planFixed(spec, values, count, 8, int64Statistics(values, count, nulls));
-    }
+    case 'double':
+      return planFixed(
+        spec,
+        compact(chunk.values, chunk.valid, rows, count),
+        count,
+        nulls,
+        8,
+        doubleStatistics,
+      );
+    case 'int32':
+      return planFixed(
+        spec,
+        compact(chunk.values, chunk.valid, rows, count),
+        count,
+        nulls,
+        4,
+        int32Statistics,
+      );
+    case 'int64':
+      return planFixed(
+        spec,
+        compactBigInts(chunk.values, chunk.valid, rows, count),
+        count,
+        nulls,
+        8,
+        int64Statistics,
+      );
     case 'bool': {
       const values = compact(chunk.values, chunk.valid, rows, count);
       return planBool(values, count, boolStatistics(values, count, nulls));

@@ -19,9 +19,17 @@ type Pending = { resolve: (reply: EncodeReply) => void; reject: (error: Error) =
 /** Spreads the distributive `seq` omission over every request kind. */
 type RequestBody = EncodeRequest extends infer R ? (R extends EncodeRequest ? Omit<R, 'seq'> : never) : never;
 
+/**
+ * The worker keeps little alive (one row group at a time, footers as bytes): a small young
+ * generation is plenty and keeps its memory down.
+ */
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 8 };
+
 function startWorker(): Worker {
   const here = import.meta.url;
-  if (!here.endsWith('.ts')) return new Worker(new URL('./encode-worker.js', here));
+  if (!here.endsWith('.ts')) {
+    return new Worker(new URL('./encode-worker.js', here), { resourceLimits: WORKER_LIMITS });
+  }
   // Running from TypeScript sources (tests): load the worker's source through tsx.
   // tsx's ESM entry works inside a process already running under tsx; its CJS entry does not.
   // Vitest's module runner has no import.meta.resolve, so fall back to require resolution there.
@@ -33,7 +41,7 @@ function startWorker(): Worker {
   }
   const entry = new URL('./encode-worker.ts', here).href;
   const code = `(async () => { const { tsImport } = await import(${JSON.stringify(tsx)}); await tsImport(${JSON.stringify(entry)}, ${JSON.stringify(here)}); })();`;
-  return new Worker(code, { eval: true });
+  return new Worker(code, { eval: true, resourceLimits: WORKER_LIMITS });
 }
 
 export class EncodePool {
@@ -72,7 +80,8 @@ export class EncodePool {
     const seq = ++this.seq;
     const chunks: ColumnChunk[] | undefined = body.op === 'rows' ? body.chunks : undefined;
     let bytes = 0;
-    if (chunks) for (const c of chunks) bytes += c.values.byteLength + (c.valid?.byteLength ?? 0);
+    if (chunks)
+      for (const c of chunks) bytes += c.values.buffer.byteLength + (c.valid?.buffer.byteLength ?? 0);
     const promise = new Promise<EncodeReply>((resolve, reject) => {
       this.pending.set(seq, { resolve, reject, bytes });
     });

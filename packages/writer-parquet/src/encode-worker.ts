@@ -11,10 +11,31 @@ import { prepareCompression } from './compression.js';
 import type { EncodeReply, EncodeRequest } from './encode-protocol.js';
 import { ParquetFileEncoder } from './parquet-file-encoder.js';
 
+/**
+ * Bytes on their way to a file, shared by every file: the worker encodes for one file at a time
+ * and each sink flushes before the next one writes, so one buffer (grown to the largest row
+ * group) serves them all instead of one per open file.
+ */
+let sharedBuffer = new ArrayBuffer(1 << 20);
+
 /** hyparquet Writer that writes what the encoder appended to a descriptor on every flush. */
 class DescriptorSink extends ByteWriter {
   constructor(private readonly fd: number) {
-    super(1 << 20);
+    super(0);
+    this.adopt();
+  }
+
+  /** Takes the shared buffer (empty: every flush leaves nothing behind). */
+  adopt(): void {
+    this.buffer = sharedBuffer;
+    this.view = new DataView(sharedBuffer);
+    this.index = 0;
+  }
+
+  override ensure(size: number): void {
+    super.ensure(size);
+    // A grown buffer replaces the shared one, so the next file starts with the larger size.
+    sharedBuffer = this.buffer;
   }
 
   flush(): void {
@@ -46,11 +67,14 @@ async function handle(request: EncodeRequest): Promise<EncodeReply> {
   if (request.op === 'open') {
     await prepareCompression(request.spec.compression);
     const sink = new DescriptorSink(request.fd);
-    files.set(request.file, {
-      sink,
-      encoder: new ParquetFileEncoder(sink, request.spec),
-      failure: undefined,
-    });
+    const encoder = new ParquetFileEncoder(sink, request.spec);
+    try {
+      // The encoder wrote the magic bytes: out with them before another file takes the buffer.
+      sink.flush();
+    } catch (error) {
+      return { seq, error: errorText(error) };
+    }
+    files.set(request.file, { sink, encoder, failure: undefined });
     return { seq };
   }
   const file = files.get(request.file);
@@ -61,6 +85,7 @@ async function handle(request: EncodeRequest): Promise<EncodeReply> {
   if (!file) return { seq, error: `no open file #${request.file}` };
   // After a failure the file is broken: refuse the rest instead of writing a corrupt file.
   if (file.failure !== undefined) return { seq, error: file.failure };
+  file.sink.adopt();
   try {
     if (request.op === 'rows') {
       file.encoder.writeRowGroup(request.chunks, request.rows);

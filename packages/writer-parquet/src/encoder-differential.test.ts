@@ -137,6 +137,44 @@ describe('typed encoder against hyparquet-writer on the same rows', () => {
     await expectSameFiles(level2Schema, rows, 7_000, 'snappy');
   });
 
+  it('writes dictionary-encoded numbers the same, NaN and nulls among them', async () => {
+    const schema = defineSchema([
+      col.double('level'),
+      col.timestamp('t', 'ns', { nullable: false }),
+      col.int32('n'),
+      col.int64('big'),
+    ]);
+    const levels = [1.5, Number.NaN, 0, 2.25, -7, null];
+    const rows: Row[] = [];
+    for (let i = 0; i < 5000; i++) {
+      rows.push({
+        level: levels[Math.floor(i / 3) % levels.length],
+        t: 1_786_309_548_000_000_000n + BigInt(Math.floor(i / 8)),
+        n: i % 11 === 0 ? null : (i % 5) - 2,
+        big: i % 9 === 0 ? null : BigInt(i % 4) * 2n ** 40n - 3n,
+      });
+    }
+    const got = await expectSameFiles(schema, rows, 1700);
+    const levelStats = got.stats.filter((s) => s.path_in_schema === 'level');
+    expect(levelStats.map((s) => [s.stats_min_value, s.stats_max_value])).toEqual(
+      Array(3).fill(['-7.0', '2.25']),
+    );
+  });
+
+  it('keeps -0 and 0 apart in a dictionary (hyparquet-writer gives both the first one seen)', async () => {
+    const schema = defineSchema([col.double('level')]);
+    const levels = [1.5, -0, 0];
+    const rows: Row[] = [];
+    for (let i = 0; i < 300; i++) rows.push({ level: levels[Math.floor(i / 3) % 3] });
+    const dir = dirs.next();
+    const file = path.join(dir, 'zeros.parquet');
+    await writeOurs(file, schema, rows, 300, 'zstd', true);
+    const got = await db.query(`SELECT level FROM read_parquet(${sqlString(file)})`);
+    expect(got.map((r) => Object.is(r.level, -0))).toEqual(rows.map((r) => Object.is(r.level, -0)));
+    const encodings = await db.query(`SELECT encodings FROM parquet_metadata(${sqlString(file)})`);
+    expect(encodings).toEqual([{ encodings: 'PLAIN, RLE_DICTIONARY' }]);
+  });
+
   it('splits large column chunks into pages and keeps high-cardinality strings PLAIN', async () => {
     const schema = defineSchema([
       col.string('id', { nullable: false }),

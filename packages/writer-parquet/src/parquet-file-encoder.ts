@@ -5,7 +5,6 @@
  * in a worker thread) is the caller's business.
  */
 import type { KeyValue, SchemaElement, Writer } from 'hyparquet-writer';
-import { writeMetadata } from 'hyparquet-writer/src/metadata.js';
 import { ByteBuffer } from './byte-buffer.js';
 import type { ColumnChunk } from './column-chunk.js';
 import {
@@ -14,9 +13,9 @@ import {
   type WrittenColumnChunk,
   writeColumnChunk,
 } from './column-encoder.js';
-import { type ParquetCompression, pageCompression } from './compression.js';
-
-type FileMetaData = Parameters<typeof writeMetadata>[1];
+import type { ParquetCompression } from './compression.js';
+import { pageCompression } from './compression.js';
+import { rowGroupBytes, writeFooter } from './file-footer.js';
 
 /** Everything needed to encode a file; plain data, so it can be posted to a worker. */
 export interface FileEncodingSpec {
@@ -30,19 +29,17 @@ export interface FileEncodingSpec {
   readonly createdBy: string;
 }
 
-interface RowGroupMeta {
-  columns: WrittenColumnChunk[];
-  total_byte_size: bigint;
-  num_rows: bigint;
-  total_compressed_size: bigint;
-}
-
 const MAGIC = 0x31524150; // "PAR1"
+
+/** Page buffers shared by every file of the thread: it encodes one page at a time. */
+const pageScratch: PageScratch = { levels: new ByteBuffer(1 << 12), values: new ByteBuffer() };
 
 export class ParquetFileEncoder {
   private readonly columns: ColumnSpec[];
-  private readonly rowGroups: RowGroupMeta[] = [];
-  private readonly scratch: PageScratch = { levels: new ByteBuffer(1 << 12), values: new ByteBuffer() };
+  private readonly leaves: SchemaElement[];
+  /** Footer metadata of each written row group, already serialised. */
+  private readonly rowGroups: Uint8Array[] = [];
+  private readonly scratch = pageScratch;
   private readonly compression;
   rows = 0;
 
@@ -50,7 +47,8 @@ export class ParquetFileEncoder {
     private readonly sink: Writer,
     private readonly spec: FileEncodingSpec,
   ) {
-    this.columns = spec.schema.slice(1).map((element, i) => ({
+    this.leaves = spec.schema.slice(1);
+    this.columns = this.leaves.map((element, i) => ({
       element,
       forceDictionary: spec.dictionary[i] === true,
     }));
@@ -78,26 +76,25 @@ export class ParquetFileEncoder {
       uncompressed += column.meta_data.total_uncompressed_size;
       written.push(column);
     }
-    this.rowGroups.push({
+    const summary = {
       columns: written,
-      total_byte_size: uncompressed,
-      num_rows: BigInt(rows),
-      total_compressed_size: BigInt(this.sink.offset - start),
-    });
+      totalByteSize: uncompressed,
+      numRows: BigInt(rows),
+      totalCompressedSize: BigInt(this.sink.offset - start),
+    };
+    this.rowGroups.push(rowGroupBytes(summary, this.leaves));
     this.rows += rows;
   }
 
   /** Appends the footer. The sink still has to be flushed. */
   finish(): void {
-    const metadata = {
-      version: 2,
-      created_by: this.spec.createdBy,
+    writeFooter(this.sink, {
       schema: this.spec.schema,
-      num_rows: BigInt(this.rows),
-      row_groups: this.rowGroups,
-      key_value_metadata: this.spec.kvMetadata,
-    } as unknown as FileMetaData;
-    writeMetadata(this.sink, metadata);
+      numRows: BigInt(this.rows),
+      rowGroups: this.rowGroups,
+      kvMetadata: this.spec.kvMetadata,
+      createdBy: this.spec.createdBy,
+    });
     this.sink.appendUint32(MAGIC);
   }
 }

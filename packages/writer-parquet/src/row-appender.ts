@@ -58,3 +58,28 @@ export function compileRowAppender(fields: readonly Field[]): RowAppender {
   lines.push('//# sourceURL=parquet-row-appender.js');
   return new Function('row', 'columns', 'index', lines.join('\n')) as RowAppender;
 }
+
+/**
+ * Partition values of a row, read with literal property names like the appender's reads:
+ * `samePartition` tells whether a row has the values `readPartition` last stored, so a run of
+ * rows of one partition is routed without the partitioner's lookups.
+ */
+export interface PartitionKeys {
+  readonly samePartition: (row: Row, values: unknown[]) => boolean;
+  readonly readPartition: (row: Row, values: unknown[]) => void;
+  readonly lastValues: unknown[];
+}
+
+export function compilePartitionKeys(columns: readonly string[]): PartitionKeys {
+  const reads = columns.map((c) => `row[${JSON.stringify(c)}]`);
+  const same = reads.length === 0 ? 'true' : reads.map((r, i) => `${r} === values[${i}]`).join(' && ');
+  return {
+    samePartition: new Function('row', 'values', `return ${same};`) as PartitionKeys['samePartition'],
+    readPartition: new Function(
+      'row',
+      'values',
+      reads.map((r, i) => `values[${i}] = ${r};`).join('\n'),
+    ) as PartitionKeys['readPartition'],
+    lastValues: [],
+  };
+}

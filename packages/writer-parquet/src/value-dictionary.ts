@@ -4,6 +4,13 @@
  * patterns also keep `-0` apart from `0` and every NaN payload as written.
  */
 
+import { ScratchMemory } from './scratch-memory.js';
+
+const tableMemory = new ScratchMemory();
+const firstsMemory = new ScratchMemory();
+const indexMemory = new ScratchMemory();
+
+/** Valid until the next dictionary is built on this thread. */
 export interface NumericDictionary {
   /** Dictionary index of each value. */
   readonly indexes: Int32Array;
@@ -30,30 +37,43 @@ export function buildNumericDictionary(
 ): NumericDictionary | undefined {
   const tableSize = tableSizeFor(Math.min(maxEntries, count) + 1);
   const mask = tableSize - 1;
-  const table = new Int32Array(tableSize).fill(-1);
-  const firsts = new Int32Array(Math.min(maxEntries, count) + 1);
-  const indexes = new Int32Array(count);
+  const table = new Int32Array(tableMemory.bytes(tableSize * 4), 0, tableSize).fill(-1);
+  const firstsLength = Math.min(maxEntries, count) + 1;
+  const firsts = new Int32Array(firstsMemory.bytes(firstsLength * 4), 0, firstsLength);
+  const indexes = new Int32Array(indexMemory.bytes(count * 4), 0, count);
   let size = 0;
+  let previousLo = 0;
+  let previousHi = 0;
+  let previous = -1;
   for (let i = 0; i < count; i++) {
     const lo = words[i * lanes]!;
     const hi = lanes === 2 ? words[i * 2 + 1]! : 0;
+    // Runs are common (every row of a message repeats its timestamps and book values).
+    if (previous >= 0 && lo === previousLo && hi === previousHi) {
+      indexes[i] = previous;
+      continue;
+    }
     let h = Math.imul(lo, 0x9e3779b1) ^ Math.imul(hi ^ 0x7f4a7c15, 0x85ebca77);
     h ^= h >>> 15;
     h = Math.imul(h, 0x2c1b3c6d);
     h ^= h >>> 13;
     let slot = h & mask;
+    previousLo = lo;
+    previousHi = hi;
     for (;;) {
       const entry = table[slot]!;
       if (entry < 0) {
         if (size === maxEntries) return undefined;
         table[slot] = size;
         firsts[size] = i;
+        previous = size;
         indexes[i] = size++;
         break;
       }
       const at = firsts[entry]! * lanes;
       if (words[at] === lo && (lanes === 1 || words[at + 1] === hi)) {
         indexes[i] = entry;
+        previous = entry;
         break;
       }
       slot = (slot + 1) & mask;

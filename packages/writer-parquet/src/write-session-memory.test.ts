@@ -39,7 +39,12 @@ describe('session memory budget', () => {
     // 47 bytes a row (partition columns excluded): room for 4,096 rows in all. Four partitions
     // start with 1,024 rows each, so none may grow to 2,048 and no group gets past 1,024 rows.
     const writer = new ParquetWriter({ rowGroupSize: 4096, maxBufferedBytes: 47 * 4096 });
-    const session = writer.open({ path: dir, schema: craftedSchema, partitionCols: ['product_id', 'date'], inputId: 'seg' });
+    const session = writer.open({
+      path: dir,
+      schema: craftedSchema,
+      partitionCols: ['product_id', 'date'],
+      inputId: 'seg',
+    });
     const rows = interleaved(5000);
     for (let i = 0; i < rows.length; i += 333) await session.write(rows.slice(i, i + 333));
     const result = await session.close();
@@ -68,15 +73,25 @@ describe('session memory budget', () => {
     const quiet = dirs.next();
     const busy = dirs.next();
     const writer = new ParquetWriter({ rowGroupSize: 65_536, maxBufferedBytes: 47 * 12_288 });
-    const a = writer.open({ path: quiet, schema: craftedSchema, partitionCols: ['product_id', 'date'], inputId: 'seg' });
-    const b = writer.open({ path: busy, schema: craftedSchema, partitionCols: ['product_id', 'date'], inputId: 'seg' });
+    const a = writer.open({
+      path: quiet,
+      schema: craftedSchema,
+      partitionCols: ['product_id', 'date'],
+      inputId: 'seg',
+    });
+    const b = writer.open({
+      path: busy,
+      schema: craftedSchema,
+      partitionCols: ['product_id', 'date'],
+      inputId: 'seg',
+    });
     // The quiet session holds 6,000 rows (8,192 rows of buffers); when the busy one would grow
     // past the budget, the quiet partition holds the most memory and is written.
     await a.write(craftedRows(6000, 'BTC-USD'));
     for (let i = 0; i < 40; i++) await b.write(craftedRows(1000, 'ETH-USD', '2026-08-09', i * 1000));
-    const quietGroups = await db.query(
-      `SELECT DISTINCT row_group_id FROM parquet_metadata(${sqlString(`${quiet}/**/*.parquet`)})`,
-    ).catch(() => []);
+    const quietGroups = await db
+      .query(`SELECT DISTINCT row_group_id FROM parquet_metadata(${sqlString(`${quiet}/**/*.parquet`)})`)
+      .catch(() => []);
     // Written while the quiet session was idle: its file already exists (as a temporary file).
     expect(quietGroups).toEqual([]);
     expect((await readdir(path.join(quiet, 'product_id=BTC-USD/date=2026-08-09'))).length).toBe(1);
@@ -139,12 +154,16 @@ describe('encode worker failures', () => {
       const columns = craftedSchema.fields.map((f) => createColumnBuffer(f, 10));
       const row = craftedRows(1)[0]!;
       for (const [i, f] of craftedSchema.fields.entries()) columns[i]!.set(0, row[f.name]);
-      await encoder.writeRowGroup(
-        columns.map((c) => c.take(1, 1)),
-        1,
-      );
-      const error = await encoder.finish().catch((e: unknown) => e);
-      expect(error).toMatchObject({ what: 'writing a row group' });
+      // The first write to it (the magic bytes, when the file opens) fails on the worker; the
+      // failure surfaces on a later call, naming the operation.
+      const error = await encoder
+        .writeRowGroup(
+          columns.map((c) => c.take(1, 1)),
+          1,
+        )
+        .then(() => encoder.finish())
+        .catch((e: unknown) => e);
+      expect(error).toMatchObject({ what: 'opening the file' });
       expect((error as Error).message).toMatch(/EBADF|bad file descriptor/i);
       await encoder.drop();
     } finally {

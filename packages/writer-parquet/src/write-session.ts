@@ -14,16 +14,21 @@ import {
   type WrittenFile,
 } from '@etl/core';
 import type { KeyValue } from 'hyparquet-writer';
+import type { BudgetedPartition, BudgetedSession, BufferBudget } from './buffer-budget.js';
 import { type ColumnBuffer, createColumnBuffer } from './column-buffer.js';
 import { type ParquetCompression, prepareCompression } from './compression.js';
 import { CreatedDirectories } from './created-directories.js';
-import type { BudgetedPartition, BudgetedSession, BufferBudget } from './buffer-budget.js';
 import { EncodePool } from './encode-pool.js';
 import { type HivePartition, HivePartitioner } from './hive-partitioner.js';
 import { parquetSchemaFor } from './parquet-schema.js';
 import { PartFile, type PartFileSettings } from './part-file.js';
 import { partFileName, removeSurplusParts, sanitizeInputId } from './part-names.js';
-import { compileRowAppender, type RowAppender } from './row-appender.js';
+import {
+  compilePartitionKeys,
+  compileRowAppender,
+  type PartitionKeys,
+  type RowAppender,
+} from './row-appender.js';
 import { previewValue } from './value-preview.js';
 import { WRITER_ID } from './version.js';
 
@@ -81,6 +86,7 @@ export class ParquetWriteSession implements WriteSession<Row>, BudgetedSession {
   private readonly fields: readonly Field[];
   private readonly names: readonly string[];
   private readonly append: RowAppender;
+  private readonly partitionKeys: PartitionKeys;
   private readonly fileSettings: PartFileSettings;
   /** Bytes one buffered row takes in every column buffer together. */
   private readonly bytesPerRow: number;
@@ -119,6 +125,7 @@ export class ParquetWriteSession implements WriteSession<Row>, BudgetedSession {
     }
     this.names = this.fields.map((f) => f.name);
     this.append = compileRowAppender(this.fields);
+    this.partitionKeys = compilePartitionKeys(partitionCols);
     this.bytesPerRow = this.fields
       .map((f) => createColumnBuffer(f, 1).bytesPerRow)
       .reduce((a, b) => a + b, 0);
@@ -148,16 +155,23 @@ export class ParquetWriteSession implements WriteSession<Row>, BudgetedSession {
       await this.prepare();
       const names = this.names;
       const append = this.append;
+      const { samePartition, readPartition, lastValues } = this.partitionKeys;
+      let lastPartition: HivePartition | undefined;
       for (let r = 0; r < batch.length; r++) {
         const row = batch[r]!;
         processed++;
         let partition: HivePartition;
-        try {
-          partition = this.partitioner.partitionOf(row);
-        } catch (error) {
-          if (!(error instanceof SchemaError)) throw error;
-          this.reject(row, processed, error);
-          continue;
+        if (lastPartition !== undefined && samePartition(row, lastValues)) partition = lastPartition;
+        else {
+          try {
+            partition = this.partitioner.partitionOf(row);
+          } catch (error) {
+            if (!(error instanceof SchemaError)) throw error;
+            this.reject(row, processed, error);
+            continue;
+          }
+          lastPartition = partition;
+          readPartition(row, lastValues);
         }
         const state = this.states[partition.id] ?? this.openPartition(partition);
         const columns = state.columns;
