@@ -13,7 +13,7 @@
  * Options: --sizes 100,300,1024 (MiB), --component (also run the per-package benches).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, linkSync } from 'node:fs';
+import { linkSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { generateSegment } from './generate-segment.js';
@@ -45,7 +45,12 @@ function dirSize(dir: string, ext = '.parquet'): number {
   return total;
 }
 
-function measure(name: string, inputBytes: number, args: string[], env: Record<string, string> = {}): Measurement & { stdout: string } {
+function measure(
+  name: string,
+  inputBytes: number,
+  args: string[],
+  env: Record<string, string> = {},
+): Measurement & { stdout: string } {
   const rssFile = path.join(WORK, `rss-${process.pid}.json`);
   rmSync(rssFile, { force: true });
   const load = loadavg()[0] ?? 0;
@@ -57,7 +62,11 @@ function measure(name: string, inputBytes: number, args: string[], env: Record<s
   });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (r.status !== 0) throw new Error(`${name} failed (${r.status}): ${r.stderr.slice(-2000)}`);
-  const rss = JSON.parse(readFileSync(rssFile, 'utf8')) as { maxRssBytes: number; userCpuMs: number; systemCpuMs: number };
+  const rss = JSON.parse(readFileSync(rssFile, 'utf8')) as {
+    maxRssBytes: number;
+    userCpuMs: number;
+    systemCpuMs: number;
+  };
   return {
     name,
     seconds,
@@ -78,8 +87,22 @@ function etlRun(name: string, segment: string, inputBytes: number, config: objec
   const configFile = path.join(dir, 'config.json');
   writeFileSync(configFile, JSON.stringify(config));
   const out = path.join(dir, 'processed');
-  const m = measure(name, inputBytes, [CLI, 'run', '--input', ready, '--output', out, '--config', configFile, '--json', '--keep-input']);
-  const summary = JSON.parse(m.stdout) as { datasets: Record<string, { rows: number }>; segments: { failed: number } };
+  const m = measure(name, inputBytes, [
+    CLI,
+    'run',
+    '--input',
+    ready,
+    '--output',
+    out,
+    '--config',
+    configFile,
+    '--json',
+    '--keep-input',
+  ]);
+  const summary = JSON.parse(m.stdout) as {
+    datasets: Record<string, { rows: number }>;
+    segments: { failed: number };
+  };
   if (summary.segments.failed) throw new Error(`${name}: the segment failed`);
   const level2 = path.join(out, 'coinbase', 'level2');
   return { ...m, rows: summary.datasets.level2?.rows ?? 0, outputMib: dirSize(level2) / 2 ** 20 };
@@ -91,27 +114,53 @@ async function benchSize(mib: number): Promise<Measurement[]> {
   const size = statSync(segment).size;
   process.stderr.write(`segment ${mib} MiB: ${segment} (${bytes} bytes)\n`);
   const results: Measurement[] = [];
-  const m1 = measure('JSON.parse only', size, [path.join(ROOT, 'tooling/bench/json-parse-baseline.mjs'), segment]);
+  const m1 = measure('JSON.parse only', size, [
+    path.join(ROOT, 'tooling/bench/json-parse-baseline.mjs'),
+    segment,
+  ]);
   results.push(m1);
   const duckOut = path.join(WORK, 'duckdb-out');
   const duck = (threads: string, codec: string) => {
     rmSync(duckOut, { recursive: true, force: true });
-    const m = measure(`DuckDB flatten level2 (${threads} threads, ${codec})`, size, [path.join(ROOT, 'tooling/bench/duckdb-flatten.mjs'), segment, duckOut, threads, codec]);
-    results.push({ ...m, rows: (JSON.parse(m.stdout) as { rows: number }).rows, outputMib: dirSize(duckOut) / 2 ** 20 });
+    const m = measure(`DuckDB flatten level2 (${threads} threads, ${codec})`, size, [
+      path.join(ROOT, 'tooling/bench/duckdb-flatten.mjs'),
+      segment,
+      duckOut,
+      threads,
+      codec,
+    ]);
+    results.push({
+      ...m,
+      rows: (JSON.parse(m.stdout) as { rows: number }).rows,
+      outputMib: dirSize(duckOut) / 2 ** 20,
+    });
   };
   duck('2', 'zstd');
   duck('1', 'zstd');
-  const flatOnly = { level2: { processor_options: { reconstruct_lob: false, compute_features: false } }, market_trades: { enabled: false }, ticker: { enabled: false }, candles: { enabled: false } };
+  const flatOnly = {
+    level2: { processor_options: { reconstruct_lob: false, compute_features: false } },
+    market_trades: { enabled: false },
+    ticker: { enabled: false },
+    candles: { enabled: false },
+  };
   results.push(etlRun('etl run: level2 flatten only', segment, size, { etl: { channels: flatOnly } }));
   results.push(etlRun('etl run: full pipeline (book + features, all channels)', segment, size, {}));
   if (mib <= 300) {
     // The zstd/snappy trade-off, on the same rows.
     duck('2', 'snappy');
-    results.push(etlRun('etl run: level2 flatten only (snappy)', segment, size, { etl: { compression: 'snappy', channels: flatOnly } }));
-    results.push(etlRun('etl run: full pipeline (snappy)', segment, size, { etl: { compression: 'snappy' } }));
+    results.push(
+      etlRun('etl run: level2 flatten only (snappy)', segment, size, {
+        etl: { compression: 'snappy', channels: flatOnly },
+      }),
+    );
+    results.push(
+      etlRun('etl run: full pipeline (snappy)', segment, size, { etl: { compression: 'snappy' } }),
+    );
   }
   for (const r of results) {
-    process.stderr.write(`  ${r.name.padEnd(58)} ${r.mibPerS.toFixed(1).padStart(7)} MiB/s  ${r.cpuSeconds.toFixed(1).padStart(5)} CPU s  ${r.peakRssMb.toFixed(0).padStart(5)} MB RSS${r.outputMib !== undefined ? `  out ${r.outputMib.toFixed(1)} MiB` : ''}  (load ${r.load.toFixed(1)})\n`);
+    process.stderr.write(
+      `  ${r.name.padEnd(58)} ${r.mibPerS.toFixed(1).padStart(7)} MiB/s  ${r.cpuSeconds.toFixed(1).padStart(5)} CPU s  ${r.peakRssMb.toFixed(0).padStart(5)} MB RSS${r.outputMib !== undefined ? `  out ${r.outputMib.toFixed(1)} MiB` : ''}  (load ${r.load.toFixed(1)})\n`,
+    );
   }
   return results;
 }
