@@ -98,9 +98,9 @@ export class AdvancedTradeLineScanner {
     let captureTimestamp: bigint | null = null;
     let p = literalAt(bytes, start, end, ENVELOPE_START);
     if (p > 0) {
-      const to = plainStringEnd(bytes, p, end);
-      const capture = to < 0 ? undefined : this.captureTimes.at(bytes, p, to);
+      const capture = this.captureTimes.stringAt(bytes, p, end);
       if (capture === undefined) return undefined;
+      const to = this.captureTimes.stringEnd;
       captureTimestamp = capture.ns;
       p = literalAt(bytes, to, end, DATA_L2);
     } else p = literalAt(bytes, start, end, BARE_L2);
@@ -115,9 +115,9 @@ export class AdvancedTradeLineScanner {
       p = to + 2;
     }
     const tsFrom = literalAt(bytes, p, end, TIMESTAMP);
-    const tsTo = plainStringEnd(bytes, tsFrom, end);
-    const server = tsTo < 0 ? undefined : this.serverTimes.at(bytes, tsFrom, tsTo);
+    const server = tsFrom < 0 ? undefined : this.serverTimes.stringAt(bytes, tsFrom, end);
     if (server === undefined || server.ns < NS_1971) return undefined;
+    const tsTo = this.serverTimes.stringEnd;
     const sequenceNum = this.integerAt(bytes, literalAt(bytes, tsTo, end, SEQUENCE), end);
     if (sequenceNum < 0) return undefined;
     p = literalAt(bytes, this.pos, end, EVENTS);
@@ -167,9 +167,9 @@ export class AdvancedTradeLineScanner {
           side = 'offer';
           q = literalAt(bytes, p, end, UPDATE_OFFER);
         }
-        const timeTo = plainStringEnd(bytes, q, end);
-        const time = timeTo < 0 ? undefined : eventTimes.at(bytes, q, timeTo);
+        const time = q < 0 ? undefined : eventTimes.stringAt(bytes, q, end);
         if (time === undefined) return undefined;
+        const timeTo = eventTimes.stringEnd;
         const price = this.decimalAt(bytes, literalAt(bytes, timeTo, end, PRICE), end);
         if (price < 0) return undefined;
         const quantity = this.decimalAt(bytes, literalAt(bytes, this.pos, end, QUANTITY), end);

@@ -46,11 +46,16 @@ describe('ScannedTimes against the core timestamp parser', () => {
   it('agrees on every value and every refusal, partition keys included', () => {
     const next = random(42);
     const times = new ScannedTimes();
+    const strings = new ScannedTimes();
     let accepted = 0;
     for (const text of timestamps(20_000, next)) {
       // Inside a bigger buffer, as the scanner sees it.
-      const bytes = Buffer.from(`"${text}"`, 'latin1');
-      const got = times.at(bytes, 1, bytes.length - 1);
+      const bytes = Buffer.from(`"${text}","x"`, 'latin1');
+      const got = times.at(bytes, 1, text.length + 1);
+      // The same through the one-pass string scan, which also finds the closing quote.
+      const scanned = strings.stringAt(bytes, 1, bytes.length);
+      expect(strings.stringEnd).toBe(text.length + 1);
+      expect(scanned).toEqual(got);
       const expected = parseTimestampNsOrReason(text);
       if (typeof expected === 'string') {
         expect(got, text).toBeUndefined();
@@ -58,6 +63,12 @@ describe('ScannedTimes against the core timestamp parser', () => {
       }
       accepted++;
       expect(got, text).toEqual({ ns: expected, date: utcDateKey(expected), hour: utcHourKey(expected) });
+    }
+    // Not a plain string: an escape, a control character, no closing quote.
+    for (const raw of ['"2026-08-09T21:05:48\\Z"', '"2026-08-09T21:05:48\tZ"', '"2026-08-09T21:05:48Z']) {
+      const bytes = Buffer.from(raw, 'latin1');
+      expect(strings.stringAt(bytes, 1, bytes.length)).toBeUndefined();
+      expect(strings.stringEnd).toBe(-1);
     }
     expect(accepted).toBeGreaterThan(8_000);
   });

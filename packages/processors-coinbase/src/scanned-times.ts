@@ -18,6 +18,8 @@ const MAX_TIMESTAMP_BYTES = 64;
 const MINUTE_PREFIX = 17;
 const FRACTION_SCALE = [1e9, 1e8, 1e7, 1e6, 1e5, 1e4, 1e3, 1e2, 1e1, 1];
 const DOT = 46;
+const QUOTE = 34;
+const BACKSLASH = 92;
 
 /** Text of ASCII bytes (the scanner has checked every byte is below 0x80). */
 export function asciiText(bytes: Uint8Array, from: number, to: number): string {
@@ -39,6 +41,37 @@ export class ScannedTimes {
   /** Where the zone (`Z` or offset) of the last timestamp starts. */
   private zoneAt = 0;
   private readonly parser = new TimestampCache();
+
+  /** Position of the closing quote found by the last {@link stringAt} (-1 when there was none). */
+  stringEnd = -1;
+
+  /**
+   * The time of a JSON string body starting at `from` (scanned up to `end` for its closing quote;
+   * printable ASCII without escapes only), or undefined when it is not a plain string or not an
+   * RFC 3339 timestamp. One pass finds the quote and compares with the previous timestamp.
+   */
+  stringAt(bytes: Uint8Array, from: number, end: number): ScannedTime | undefined {
+    const last = this.last;
+    const lastLength = this.lastLength;
+    let same = lastLength >= 0;
+    let i = from;
+    for (; i < end; i++) {
+      const c = bytes[i]!;
+      if (c === QUOTE) break;
+      if (c < 0x20 || c === BACKSLASH || c > 0x7e) {
+        this.stringEnd = -1;
+        return undefined;
+      }
+      if (same && c !== last[i - from]) same = false;
+    }
+    if (i >= end) {
+      this.stringEnd = -1;
+      return undefined;
+    }
+    this.stringEnd = i;
+    if (same && i - from === lastLength) return this.lastTime;
+    return this.at(bytes, from, i);
+  }
 
   /** The time of the ASCII bytes `[from, to)`, or undefined when they are not an RFC 3339 timestamp. */
   at(bytes: Uint8Array, from: number, to: number): ScannedTime | undefined {
