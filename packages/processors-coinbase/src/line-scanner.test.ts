@@ -20,6 +20,17 @@ function scan(scanner: AdvancedTradeLineScanner, line: string): ScannedLevel2Fra
   return scanner.parse(bytes, 1, bytes.length - 1);
 }
 
+/** Scans `line` the way the reader offers it after buffer reuse: in the same buffer as every line. */
+function scanInShared(
+  scanner: AdvancedTradeLineScanner,
+  shared: Buffer,
+  line: string,
+): ScannedLevel2Frame | undefined {
+  shared.fill(0x20);
+  const n = shared.write(line, 7, 'utf8');
+  return scanner.parse(shared, 7, 7 + n);
+}
+
 interface PathResult {
   rows: Row[];
   quarantine: MemoryQuarantine;
@@ -236,6 +247,19 @@ describe('AdvancedTradeLineScanner (fast path) against JSON.parse (plain path)',
     expect(plain.quarantine.entries.length).toBeGreaterThan(50);
     expect(plain.invalid.length).toBeGreaterThan(500);
     expectSamePaths(lines);
+  });
+
+  it('keeps nothing that points into the line’s buffer (the reader reuses it)', () => {
+    const lines = [...segment, ...level2.slice(1, 100)].filter(
+      (l) => l.includes('"channel":"l2_data"') && l.length < 60_000,
+    );
+    // Interleave products, so cached product ids and timestamps are compared after reuse.
+    const other = lines.map((l) => l.replaceAll('"BTC-USD"', '"ETH-USD"'));
+    const mixed = lines.flatMap((l, i) => [l, other[i]!]);
+    const shared = Buffer.alloc(70_000);
+    const reused = new AdvancedTradeLineScanner();
+    const fresh = new AdvancedTradeLineScanner();
+    for (const line of mixed) expect(scanInShared(reused, shared, line)).toEqual(scan(fresh, line));
   });
 
   it('turns decimal strings into exactly the numbers Number() makes', () => {

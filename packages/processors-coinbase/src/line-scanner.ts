@@ -201,7 +201,8 @@ export class AdvancedTradeLineScanner {
       if (known.bytes.length === length && literalAt(bytes, p, to, known.bytes) === to) return known.id;
     }
     const id = asciiText(bytes, p, to);
-    if (products.length < PRODUCT_CACHE) products.push({ bytes: bytes.slice(p, to), id });
+    // A copy: the reader reuses its buffer (Buffer#slice would be a view into it).
+    if (products.length < PRODUCT_CACHE) products.push({ bytes: new Uint8Array(bytes.subarray(p, to)), id });
     return id;
   }
 

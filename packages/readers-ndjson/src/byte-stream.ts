@@ -43,7 +43,9 @@ export function byteChunks(
   highWaterMark: number,
   progress: ByteStreamProgress,
 ): AsyncIterable<Buffer> {
-  const raw = fileChunks(handle, highWaterMark, progress, compression);
+  // Decompressors may hold on to their input: only the plain reader's consumer gets one buffer
+  // reused for every read.
+  const raw = fileChunks(handle, highWaterMark, progress, compression, compression === 'none');
   if (compression === 'gzip') return gunzipChunks(raw, highWaterMark);
   if (compression === 'zstd') return zstdChunks(raw);
   return raw;
@@ -54,10 +56,14 @@ async function* fileChunks(
   highWaterMark: number,
   progress: ByteStreamProgress,
   compression: Compression,
+  reuse: boolean,
 ): AsyncGenerator<Buffer> {
-  for (;;) {
-    // A fresh buffer per read: the line splitter keeps slices of earlier chunks.
-    const buf = Buffer.allocUnsafe(highWaterMark);
+  // With `reuse`, one buffer serves every read: the consumer (the line splitter) copies what it
+  // keeps of a chunk before it asks for the next one. A fresh megabyte per read left the
+  // allocator fragmented and the process holding tens of MB it did not use.
+  let buf = Buffer.allocUnsafe(highWaterMark);
+  for (let first = true; ; first = false) {
+    if (!first && !reuse) buf = Buffer.allocUnsafe(highWaterMark);
     let bytesRead: number;
     try {
       ({ bytesRead } = await handle.read(buf, 0, highWaterMark, null));

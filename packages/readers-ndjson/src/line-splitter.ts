@@ -1,7 +1,7 @@
 /**
  * Cuts a byte stream into lines on LF, without decoding anything. A line that spans chunks is
- * carried as a list of slices and joined once when its end arrives, so a 5 MB line read in 64 KiB
- * chunks costs one copy, not a quadratic number. A line longer than the limit is not buffered:
+ * carried as a list of copied pieces and joined once when its end arrives, so a 5 MB line read in
+ * 64 KiB chunks costs two copies, not a quadratic number. A line longer than the limit is not buffered:
  * only its first {@link LINE_HEAD_BYTES} are kept (for the quarantine) and the rest is counted
  * and skipped up to the next LF.
  *
@@ -48,7 +48,10 @@ export class LineSplitter {
 
   constructor(readonly maxLineBytes: number) {}
 
-  /** Hands over the next chunk. The splitter keeps slices of it, so the caller must not reuse it. */
+  /**
+   * Hands over the next chunk. Whatever the splitter keeps past it (the start of an unfinished
+   * line) is copied, so the caller may reuse the chunk's memory once `next()` returned false.
+   */
   push(chunk: Buffer): void {
     this.chunk = this.atInputStart ? this.dropBom(chunk) : chunk;
     this.pos = 0;
@@ -159,7 +162,8 @@ export class LineSplitter {
       this.dropParts();
       return;
     }
-    this.parts.push(chunk.subarray(from, to));
+    // A copy: the caller may reuse the chunk's memory for the next read.
+    this.parts.push(Buffer.from(chunk.subarray(from, to)));
     this.partsBytes += n;
   }
 
@@ -224,7 +228,7 @@ export class LineSplitter {
       }
     }
     if (seen.length < BOM.length) {
-      this.bomCandidate = seen;
+      this.bomCandidate = Buffer.from(seen);
       return EMPTY;
     }
     this.atInputStart = false;

@@ -11,7 +11,10 @@ export type NDJSONDecodeMode = 'json' | 'text';
  * as always).
  */
 export interface LineParser {
-  /** The line is `bytes[start, end)`, without its terminator. */
+  /**
+   * The line is `bytes[start, end)`, without its terminator. The reader reuses `bytes` for later
+   * reads: the returned value must not keep a view into it (copy what you keep).
+   */
   parse(bytes: Uint8Array, start: number, end: number): unknown;
 }
 

@@ -9,7 +9,7 @@
  */
 
 /** Most bytes kept for reuse; buffers beyond that are left to the garbage collector. */
-const MAX_POOLED_BYTES = 24 * 1024 * 1024;
+const MAX_POOLED_BYTES = 16 * 1024 * 1024;
 /** A request may be served by a buffer up to this many times its size (sizes double as buffers grow). */
 const MAX_OVERSIZE = 4;
 

@@ -25,7 +25,7 @@ export interface ParquetWriterOptions {
   readonly rowGroupSize?: number;
   /**
    * Memory for buffered rows, over every partition of every session this writer opens (default
-   * 24 MiB): before buffers would grow past it, the partition holding the most memory is written
+   * 20 MiB): before buffers would grow past it, the partition holding the most memory is written
    * as a (smaller) row group, so memory stays flat however many partitions and datasets a run
    * writes, and however long the input is.
    */
@@ -53,7 +53,7 @@ export interface ParquetWriterOptions {
 
 export const DEFAULT_ROW_GROUP_SIZE = 65_536;
 export const DEFAULT_MAX_ROWS_PER_FILE = 5_000_000;
-export const DEFAULT_MAX_BUFFERED_BYTES = 24 * 1024 * 1024;
+export const DEFAULT_MAX_BUFFERED_BYTES = 20 * 1024 * 1024;
 
 function positiveInteger(key: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;

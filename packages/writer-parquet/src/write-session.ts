@@ -3,75 +3,30 @@ import {
   checkValue,
   EtlError,
   type Field,
-  type Logger,
-  type QuarantineSink,
   type Row,
   SchemaError,
-  type StatsCollector,
   type WriteResult,
   type WriteSession,
   type WriteTarget,
-  type WrittenFile,
 } from '@etl/core';
-import type { KeyValue } from 'hyparquet-writer';
-import type { BudgetedPartition, BudgetedSession, BufferBudget } from './buffer-budget.js';
-import { type ColumnBuffer, createColumnBuffer } from './column-buffer.js';
-import { type ParquetCompression, prepareCompression } from './compression.js';
+import type { BudgetedPartition, BudgetedSession } from './buffer-budget.js';
+import { createColumnBuffer } from './column-buffer.js';
+import { prepareCompression } from './compression.js';
 import { CreatedDirectories } from './created-directories.js';
 import { EncodePool } from './encode-pool.js';
 import { type HivePartition, HivePartitioner } from './hive-partitioner.js';
 import { parquetSchemaFor } from './parquet-schema.js';
 import { PartFile, type PartFileSettings } from './part-file.js';
-import { partFileName, removeSurplusParts, sanitizeInputId } from './part-names.js';
+import { partFileName, sanitizeInputId } from './part-names.js';
 import {
   compilePartitionKeys,
   compileRowAppender,
   type PartitionKeys,
   type RowAppender,
 } from './row-appender.js';
+import { keyValueMetadata, publishFiles, writeResult } from './session-files.js';
+import { INITIAL_ROWS, type PartitionState, type SessionSettings, type Status } from './session-state.js';
 import { previewValue } from './value-preview.js';
-import { WRITER_ID } from './version.js';
-
-/** Resolved writer options a session works with. */
-export interface SessionSettings {
-  readonly compression: ParquetCompression;
-  readonly compressionLevel: number | undefined;
-  readonly rowGroupSize: number;
-  /** Memory for buffered rows, shared with every other session of the writer. */
-  readonly budget: BufferBudget;
-  /** Encode and compress on the shared worker thread. */
-  readonly useWorker: boolean;
-  readonly maxRowsPerFile: number;
-  readonly keepPartitionColumns: boolean;
-  readonly createdBy: string;
-  readonly logger: Logger;
-  /** Where rejected rows go instead of failing the write; undefined: throw SchemaError. */
-  readonly quarantine: QuarantineSink | undefined;
-  readonly stats: StatsCollector;
-  /** Session-wide file id when the target has no inputId. */
-  readonly randomId: () => string;
-}
-
-type Status = 'open' | 'closed' | 'aborted' | 'failed';
-
-/** Rows a partition's column buffers start with (and go back to when their memory is wanted). */
-const INITIAL_ROWS = 1024;
-
-/** Rows of one partition waiting to become a row group, and the partition's current file. */
-interface PartitionState extends BudgetedPartition {
-  readonly partition: HivePartition;
-  readonly dir: string;
-  readonly columns: ColumnBuffer[];
-  /** Rows buffered for the next row group. */
-  buffered: number;
-  /** Rows the column buffers have room for, and the bytes that takes. */
-  allocated: number;
-  allocatedBytes: number;
-  /** Rows after which the buffer is written: the row-group size, or less near a rollover. */
-  capacity: number;
-  file: PartFile | undefined;
-  nextFileIndex: number;
-}
 
 /**
  * An open write to one target. Rows are routed to their Hive partition and buffered column-wise
@@ -140,7 +95,7 @@ export class ParquetWriteSession implements WriteSession<Row>, BudgetedSession {
         dictionary: this.fields.map((f) => f.dictionary === true),
         compression: settings.compression,
         compressionLevel: settings.compressionLevel,
-        kvMetadata: this.keyValueMetadata(target.inputId || this.fileId),
+        kvMetadata: keyValueMetadata(target.metadata, target.inputId || this.fileId),
         createdBy: settings.createdBy,
       },
       pool: settings.useWorker ? EncodePool.shared() : undefined,
@@ -454,41 +409,10 @@ export class ParquetWriteSession implements WriteSession<Row>, BudgetedSession {
   }
 
   private async publishAll(): Promise<void> {
-    const filesPerDir = new Map<string, number>();
-    for (const { file, state } of this.files) {
-      await file.publish();
-      filesPerDir.set(state.dir, (filesPerDir.get(state.dir) ?? 0) + 1);
-    }
-    if (!this.singleFile) {
-      for (const [dir, count] of filesPerDir) {
-        await removeSurplusParts(dir, this.fileId, count, this.settings.logger);
-      }
-    }
+    await publishFiles(this.files, this.singleFile ? undefined : this.fileId, this.settings.logger);
   }
 
   private result(): WriteResult {
-    const files: WrittenFile[] = this.files.map(({ file, state }) => ({
-      path: file.finalPath,
-      ...(this.target.deferPublish ? { tempPath: file.tempPath } : {}),
-      rows: file.rows,
-      bytes: file.bytes,
-      partition: state.partition.values,
-    }));
-    let rows = 0;
-    let bytes = 0;
-    for (const f of files) {
-      rows += f.rows;
-      bytes += f.bytes;
-    }
-    return { files, rows, bytes };
-  }
-
-  private keyValueMetadata(input: string): KeyValue[] {
-    const entries = new Map<string, string>();
-    entries.set('etl.schema_version', '1');
-    for (const [key, value] of Object.entries(this.target.metadata ?? {})) entries.set(key, String(value));
-    entries.set('etl.writer', WRITER_ID);
-    entries.set('etl.input', input);
-    return [...entries].map(([key, value]) => ({ key, value }));
+    return writeResult(this.files, this.target.deferPublish === true);
   }
 }
