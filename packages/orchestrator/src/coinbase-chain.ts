@@ -71,9 +71,6 @@ export function buildCoinbaseChain(
   // nothing for the level2 sequence check to follow.
   const exchange = options.source === 'coinbase-exchange';
   const quarantine = options.quarantine ? { quarantine: options.quarantine } : {};
-  const parser = exchange
-    ? new ExchangeFeedParser({ logger, ...quarantine })
-    : new RawParser({ source: 'coinbase', logger, ...quarantine });
   const stages: Processor<Row, Row>[] = [];
   if (channels.level2.enabled || inferAggressor) {
     stages.push(
@@ -89,11 +86,27 @@ export function buildCoinbaseChain(
   stages.push(new TradesProcessor({ ...tradesOptions, logger }));
   stages.push(new TickerProcessor({ ...channels.ticker.processorOptions }));
   const stateful = new ProcessorChain<Row, Row>(stages, 'coinbase-processors');
+  // Level2 rows are created with the columns the stages add (the book's), so filling them is cheap.
+  const parser = exchange
+    ? new ExchangeFeedParser({ logger, ...quarantine })
+    : new RawParser({
+        source: 'coinbase',
+        logger,
+        ...quarantine,
+        level2Columns: addedColumns(level2Schema, stateful.outputSchema(level2Schema)),
+      });
   const chain = new ProcessorChain<SourceRecord, Row>(
     [parser as Processor<never, unknown>, stateful],
     'coinbase',
   );
   return { chain, stateful };
+}
+
+/** Names of the fields `output` has beyond `input`'s. */
+function addedColumns(input: Schema, output: Schema | undefined): string[] {
+  if (!output) return [];
+  const known = new Set(input.fields.map((f) => f.name));
+  return output.fields.map((f) => f.name).filter((name) => !known.has(name));
 }
 
 /** True for the four datasets of Coinbase channels (the others are side datasets). */

@@ -17,6 +17,19 @@ export function hasLoneSurrogate(s: string): boolean {
   return false;
 }
 
+type SameValues = (row: Row, values: readonly unknown[]) => boolean;
+
+/**
+ * `(row, values) => row["a"] === values[0] && …`, with literal property names: a read through a
+ * variable key (`row[column]`) is a slow generic lookup, and this runs for every row.
+ */
+function compileSameValues(columns: readonly string[]): SameValues {
+  if (columns.length === 0) return () => true;
+  // JSON string literals: no column name can inject code.
+  const test = columns.map((c, i) => `row[${JSON.stringify(c)}] === values[${i}]`).join(' && ');
+  return new Function('row', 'values', `return ${test};`) as SameValues;
+}
+
 const jsonValue = (_key: string, value: unknown): unknown =>
   typeof value === 'bigint' ? value.toString() : value;
 
@@ -32,6 +45,7 @@ const jsonValue = (_key: string, value: unknown): unknown =>
  */
 export class PartitionValueGuard {
   private readonly lastGood: unknown[];
+  private readonly sameAsLastGood: SameValues;
   private seen = 0;
 
   constructor(
@@ -41,14 +55,21 @@ export class PartitionValueGuard {
     private readonly quarantine: QuarantineSink,
   ) {
     this.lastGood = columns.map(() => undefined);
+    this.sameAsLastGood = compileSameValues(columns);
   }
 
   /** `rows` without the rejected ones (the same array when none is rejected). */
   filter(rows: readonly Row[]): readonly Row[] {
     const columns = this.columns;
+    const lastGood = this.lastGood;
+    const sameAsLastGood = this.sameAsLastGood;
     let kept: Row[] | undefined;
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i]!;
+      if (sameAsLastGood(row, lastGood)) {
+        kept?.push(row);
+        continue;
+      }
       let bad: string | undefined;
       for (let c = 0; c < columns.length; c++) {
         const value = row[columns[c]!];

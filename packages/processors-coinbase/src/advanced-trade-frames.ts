@@ -12,7 +12,7 @@
 import type { Row } from '@etl/core';
 import { isRecord, type MessageContext, show } from './message-context.js';
 import { parseDecimalOrNaN, parseEpochSecondsNs } from './number.js';
-import type { CandleRow, Level2Row, MarketTradeRow, TickerRow } from './rows.js';
+import type { CandleRow, MarketTradeRow, TickerRow } from './rows.js';
 import { NS_1971 } from './timestamp-cache.js';
 
 function isNonEmptyString(value: unknown): value is string {
@@ -60,41 +60,6 @@ function optionalDecimal(
 
 function notNonNegative(e: number, list: string, i: number, key: string, value: unknown): string {
   return `events[${e}].${list}[${i}].${key} is not a non-negative decimal string: ${show(value)}`;
-}
-
-/**
- * One level2 row. The only place such a row is built, so the JSON path and the scanned fast path
- * (`scanned-level2-rows.ts`) make rows of one shape.
- */
-export function level2Row(
-  ctx: MessageContext,
-  productId: string,
-  type: 'snapshot' | 'update',
-  side: string,
-  sideNormalized: 'bid' | 'ask',
-  price: number,
-  quantity: number,
-  eventTime: bigint | null,
-  date: string,
-  hour: string,
-): Level2Row {
-  return {
-    product_id: productId,
-    event_type: type,
-    is_snapshot: type === 'snapshot',
-    side,
-    side_normalized: sideNormalized,
-    price_level: price,
-    new_quantity: quantity,
-    event_time: eventTime,
-    server_timestamp: ctx.server.ns,
-    capture_timestamp: ctx.captureTimestamp,
-    sequence_num: ctx.sequenceNum,
-    client_id: ctx.clientId,
-    channel: ctx.channel,
-    date,
-    hour,
-  };
 }
 
 /** `l2_data`: one row per update entry. */
@@ -157,7 +122,9 @@ export function pushLevel2Rows(ctx: MessageContext, events: readonly unknown[], 
           `events[${e}].updates[${i}].event_time ${show(et)} is not a timestamp (${why}); set to null`,
         );
       }
-      out.push(level2Row(ctx, productId, type, side, sideNormalized, price, quantity, eventTime, date, hour));
+      out.push(
+        ctx.level2Row(ctx, productId, type, side, sideNormalized, price, quantity, eventTime, date, hour),
+      );
     }
   }
 }

@@ -13,12 +13,26 @@
  * the two paths can only differ in speed; the differential tests check this on the fixtures and
  * on thousands of mutated lines.
  */
+import { viewOf } from './byte-view.js';
 import { type ScannedLevel2Event, ScannedLevel2Frame, type ScannedTime } from './scanned-frames.js';
 import { asciiText, ScannedTimes } from './scanned-times.js';
 import { NS_1971 } from './timestamp-cache.js';
 
-function bytesOf(text: string): Uint8Array {
-  return Uint8Array.from(text, (c) => c.charCodeAt(0));
+/** Expected bytes, also as little-endian 32-bit words: keys are compared four bytes at a time. */
+interface Literal {
+  readonly bytes: Uint8Array;
+  readonly words: Uint32Array;
+}
+
+function literalOf(bytes: Uint8Array): Literal {
+  const words = new Uint32Array(bytes.length >>> 2);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let j = 0; j < words.length; j++) words[j] = view.getUint32(j * 4, true);
+  return { bytes, words };
+}
+
+function bytesOf(text: string): Literal {
+  return literalOf(Uint8Array.from(text, (c) => c.charCodeAt(0)));
 }
 
 const ENVELOPE_START = bytesOf('{"capture_ts":"');
@@ -54,11 +68,18 @@ const MAX_FAST_DIGITS = 15;
 const PRODUCT_CACHE = 64;
 
 /** Position just past `literal` when `bytes[p, end)` starts with it, else -1. */
-function literalAt(bytes: Uint8Array, p: number, end: number, literal: Uint8Array): number {
-  const n = literal.length;
+function literalAt(bytes: Uint8Array, p: number, end: number, literal: Literal): number {
+  const expected = literal.bytes;
+  const n = expected.length;
   if (p < 0 || p + n > end) return -1;
-  for (let k = 0; k < n; k++) {
-    if (bytes[p + k] !== literal[k]) return -1;
+  const words = literal.words;
+  const view = viewOf(bytes);
+  let k = 0;
+  for (let j = 0; j < words.length; j++, k += 4) {
+    if (view.getUint32(p + k, true) !== words[j]) return -1;
+  }
+  for (; k < n; k++) {
+    if (bytes[p + k] !== expected[k]) return -1;
   }
   return p + n;
 }
@@ -78,7 +99,7 @@ function plainStringEnd(bytes: Uint8Array, p: number, end: number): number {
 }
 
 interface KnownProduct {
-  readonly bytes: Uint8Array;
+  readonly literal: Literal;
   readonly id: string;
 }
 
@@ -198,11 +219,13 @@ export class AdvancedTradeLineScanner {
     const products = this.products;
     for (let i = 0; i < products.length; i++) {
       const known = products[i]!;
-      if (known.bytes.length === length && literalAt(bytes, p, to, known.bytes) === to) return known.id;
+      if (known.literal.bytes.length === length && literalAt(bytes, p, to, known.literal) === to)
+        return known.id;
     }
     const id = asciiText(bytes, p, to);
     // A copy: the reader reuses its buffer (Buffer#slice would be a view into it).
-    if (products.length < PRODUCT_CACHE) products.push({ bytes: new Uint8Array(bytes.subarray(p, to)), id });
+    if (products.length < PRODUCT_CACHE)
+      products.push({ literal: literalOf(new Uint8Array(bytes.subarray(p, to))), id });
     return id;
   }
 

@@ -3,6 +3,7 @@
  * rejected. One instance lives as long as its parser and is reset for each message, so the
  * per-message work (timestamp parse, bigint of the sequence number) is done once per message.
  */
+import { type Level2RowFactory, level2Row } from './level2-row-factory.js';
 import { TimestampCache } from './timestamp-cache.js';
 
 /** At most this many reasons are kept per message; the rest are only counted. */
@@ -18,6 +19,8 @@ export class MessageContext {
   captureTimestamp: bigint | null = null;
   sequenceNum: bigint | null = null;
   clientId: string | null = null;
+  /** Builds level2 rows (with the parser's extra level2 columns). */
+  level2Row: Level2RowFactory = level2Row;
   /** Per-field caches: rows of one message (and consecutive messages) repeat these strings. */
   readonly eventTime = new TimestampCache();
   readonly tradeTime = new TimestampCache();

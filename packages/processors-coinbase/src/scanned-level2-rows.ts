@@ -1,10 +1,9 @@
 /**
  * Rows of a scanned `l2_data` frame (the fast path). The scanner only makes a frame whose every
  * value passed the JSON path's checks, so this builds exactly the rows `pushLevel2Rows` would,
- * through the same {@link level2Row}, with nothing to reject.
+ * through the same row factory (`ctx.level2Row`), with nothing to reject.
  */
 import type { Row } from '@etl/core';
-import { level2Row } from './advanced-trade-frames.js';
 import type { MessageContext } from './message-context.js';
 import type { ScannedLevel2Frame } from './scanned-frames.js';
 import { NS_1971 } from './timestamp-cache.js';
@@ -13,6 +12,7 @@ import { NS_1971 } from './timestamp-cache.js';
 export function pushScannedLevel2Rows(ctx: MessageContext, frame: ScannedLevel2Frame, out: Row[]): void {
   const server = frame.server;
   const events = frame.events;
+  const level2Row = ctx.level2Row;
   for (let e = 0; e < events.length; e++) {
     const { type, productId, sides, times, values } = events[e]!;
     for (let i = 0; i < sides.length; i++) {

@@ -9,6 +9,7 @@
  * nine fraction digits); anything unusual takes the core parser, so both paths agree on every
  * value and every refusal (the differential tests check it on fuzzed timestamps).
  */
+import { viewOf } from './byte-view.js';
 import type { ScannedTime } from './scanned-frames.js';
 import { TimestampCache } from './timestamp-cache.js';
 
@@ -34,6 +35,7 @@ function isDigit(c: number): boolean {
 
 export class ScannedTimes {
   private readonly last = new Uint8Array(MAX_TIMESTAMP_BYTES);
+  private readonly lastView = new DataView(this.last.buffer);
   private lastLength = -1;
   private lastTime: ScannedTime | undefined;
   /** Epoch ns of second 0 of the last timestamp's minute, in its zone; undefined when unusable. */
@@ -53,6 +55,21 @@ export class ScannedTimes {
   stringAt(bytes: Uint8Array, from: number, end: number): ScannedTime | undefined {
     const last = this.last;
     const lastLength = this.lastLength;
+    // Most often the very bytes of the last timestamp and its closing quote: compared four at a
+    // time (the last one had no quote, escape or non-printable byte, so neither have these).
+    if (lastLength >= 0 && from + lastLength < end && bytes[from + lastLength] === QUOTE) {
+      const view = viewOf(bytes);
+      const lastView = this.lastView;
+      let k = 0;
+      while (k + 4 <= lastLength && view.getUint32(from + k, true) === lastView.getUint32(k, true)) k += 4;
+      if (k + 4 > lastLength) {
+        while (k < lastLength && bytes[from + k] === last[k]) k++;
+        if (k === lastLength) {
+          this.stringEnd = from + lastLength;
+          return this.lastTime;
+        }
+      }
+    }
     let same = lastLength >= 0;
     let i = from;
     for (; i < end; i++) {
