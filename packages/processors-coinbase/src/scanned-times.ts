@@ -140,8 +140,18 @@ export class ScannedTimes {
       date: previous.date,
       hour: previous.hour,
     };
-    this.remember(bytes, from, to, time);
+    // Same minute and zone: the minute base stays; only the bytes and the zone's place change.
+    this.keepBytes(bytes, from, to);
+    this.lastTime = time;
+    this.zoneAt = i - from;
     return time;
+  }
+
+  /** Copies `[from, to)` (at most {@link MAX_TIMESTAMP_BYTES}) as the last timestamp's bytes. */
+  private keepBytes(bytes: Uint8Array, from: number, to: number): void {
+    const last = this.last;
+    for (let k = 0; k < to - from; k++) last[k] = bytes[from + k]!;
+    this.lastLength = to - from;
   }
 
   /** Keeps `[from, to)` and its time for the next lookups, with its minute when it has one. */
@@ -152,8 +162,7 @@ export class ScannedTimes {
       this.lastLength = -1;
       return;
     }
-    this.last.set(bytes.subarray(from, to));
-    this.lastLength = n;
+    this.keepBytes(bytes, from, to);
     this.lastTime = time;
     // The minute base needs plain seconds (not the leap second 60) and a well-formed fraction.
     const s1 = bytes[from + MINUTE_PREFIX];
