@@ -223,6 +223,7 @@ async function main(): Promise<void> {
       ['ndjson-reader', './ndjson-reader.js', 'runNdjsonReaderBench'],
       ['parquet-writer', './parquet-writer.js', 'runParquetWriterBench'],
       ['order-book', './order-book.js', 'runOrderBookBench'],
+      ['line-scanner', './line-scanner.js', 'runLineScannerBench'],
     ] as const) {
       try {
         const m = (await import(mod)) as Record<string, () => Promise<unknown>>;
