@@ -68,22 +68,26 @@ export function pushLevel2Rows(ctx: MessageContext, events: readonly unknown[], 
   const eventTimes = ctx.eventTime;
   for (let e = 0; e < events.length; e++) {
     const ev = events[e];
+    const named = isRecord(ev) && isNonEmptyString(ev.product_id) ? ev.product_id : null;
     const updates = entries(ctx, ev, e, 'updates');
-    if (!updates || !isRecord(ev)) continue;
+    if (!updates || !isRecord(ev)) {
+      ctx.lostLevel2(named);
+      continue;
+    }
     const type = ev.type;
     if (type !== 'snapshot' && type !== 'update') {
-      ctx.drop(`events[${e}].type is not 'snapshot' or 'update': ${show(type)}`);
+      ctx.dropLevel2(named, `events[${e}].type is not 'snapshot' or 'update': ${show(type)}`);
       continue;
     }
     const productId = ev.product_id;
     if (!isNonEmptyString(productId)) {
-      ctx.drop(`events[${e}].product_id is not a non-empty string: ${show(productId)}`);
+      ctx.dropLevel2(null, `events[${e}].product_id is not a non-empty string: ${show(productId)}`);
       continue;
     }
     for (let i = 0; i < updates.length; i++) {
       const u = updates[i];
       if (!isRecord(u)) {
-        ctx.drop(`events[${e}].updates[${i}] is not an object: ${show(u)}`);
+        ctx.dropLevel2(productId, `events[${e}].updates[${i}] is not an object: ${show(u)}`);
         continue;
       }
       const side = u.side;
@@ -91,17 +95,17 @@ export function pushLevel2Rows(ctx: MessageContext, events: readonly unknown[], 
       if (side === 'bid') sideNormalized = 'bid';
       else if (side === 'offer' || side === 'ask') sideNormalized = 'ask';
       else {
-        ctx.drop(`events[${e}].updates[${i}].side is not 'bid' or 'offer': ${show(side)}`);
+        ctx.dropLevel2(productId, `events[${e}].updates[${i}].side is not 'bid' or 'offer': ${show(side)}`);
         continue;
       }
       const price = parseDecimalOrNaN(u.price_level);
       if (!(price >= 0)) {
-        ctx.drop(notNonNegative(e, 'updates', i, 'price_level', u.price_level));
+        ctx.dropLevel2(productId, notNonNegative(e, 'updates', i, 'price_level', u.price_level));
         continue;
       }
       const quantity = parseDecimalOrNaN(u.new_quantity);
       if (!(quantity >= 0)) {
-        ctx.drop(notNonNegative(e, 'updates', i, 'new_quantity', u.new_quantity));
+        ctx.dropLevel2(productId, notNonNegative(e, 'updates', i, 'new_quantity', u.new_quantity));
         continue;
       }
       // Partition keys come from the level's own time, except when it is missing or an epoch

@@ -81,6 +81,7 @@ export class Level2Processor implements Processor<Row, Row> {
     quality_rows: 0,
     book_snapshot_rows: 0,
     trades_annotated: 0,
+    lost_level_messages: 0,
   };
 
   constructor(options: Level2ProcessorOptions = {}) {
@@ -211,6 +212,11 @@ export class Level2Processor implements Processor<Row, Row> {
   }
 
   private onOtherRow(row: Row, channel: unknown): void {
+    const lost = channel === CONTROL_CHANNEL ? row.level2_lost : undefined;
+    if (Array.isArray(lost) && this.columns !== null) {
+      this.onLostLevels(row, lost);
+      return;
+    }
     this.closeMessage();
     if (
       channel === QUALITY_CHANNEL ||
@@ -225,6 +231,39 @@ export class Level2Processor implements Processor<Row, Row> {
     if (channel !== CONTROL_CHANNEL && typeof row.product_id === 'string')
       this.continuity.tracker.seeProduct(row.product_id);
     if (this.annotateTrades && channel === TRADES_CHANNEL) this.annotateTrade(row);
+    this.out.push(row);
+  }
+
+  /**
+   * The parser dropped level2 entries of the message just read (the marker follows its rows,
+   * with its sequence number and timestamp): those books missed an update, so they are invalid
+   * until their next snapshot, and the message's own rows are stamped invalid. An entry of an
+   * unknown product leaves no book trustworthy.
+   */
+  private onLostLevels(row: Row, lost: readonly unknown[]): void {
+    const seq = row.sequence_num;
+    const ts = row.server_timestamp;
+    const sameMessage = seq === this.curSeq && ts === this.curTs;
+    const products = lost.every((p) => typeof p === 'string')
+      ? (lost as readonly string[])
+      : [...this.products.keys()];
+    // The open message, when it is this one, closes with its book invalidated (and says so).
+    let closed: string | undefined;
+    if (this.msg !== null && sameMessage && products.includes(this.msg.productId)) {
+      this.msgBroken++;
+      closed = this.msg.productId;
+    }
+    this.closeMessage();
+    if (!sameMessage) this.startMessage(row, seq, ts);
+    const sequence = typeof seq === 'bigint' ? seq : null;
+    const time = typeof ts === 'bigint' ? ts : null;
+    for (const productId of products) {
+      if (productId === closed) continue;
+      this.products.get(productId)?.invalidate();
+      const detail = 'level2 entries of this message were quarantined; book invalid until the next snapshot';
+      this.quality('invalid_level', productId, sequence, time, detail);
+    }
+    this.c.lost_level_messages++;
     this.out.push(row);
   }
 

@@ -31,6 +31,11 @@ export class MessageContext {
   moreReasons = 0;
   /** Entries (level2 updates, trades, tickers, candles) dropped from the current message. */
   droppedEntries = 0;
+  /**
+   * Products whose level2 entries were dropped from the current message (null: an entry whose
+   * product is unknown). Their books missed an update, which the order book must learn.
+   */
+  readonly droppedLevel2: (string | null)[] = [];
 
   begin(file: string, line: number): void {
     this.file = file;
@@ -42,6 +47,7 @@ export class MessageContext {
     this.reasons.length = 0;
     this.moreReasons = 0;
     this.droppedEntries = 0;
+    this.droppedLevel2.length = 0;
   }
 
   /** Records why a part of the message was rejected (kept or dropped is the caller's choice). */
@@ -54,6 +60,17 @@ export class MessageContext {
   drop(reason: string): void {
     this.droppedEntries++;
     this.reject(reason);
+  }
+
+  /** Records a dropped level2 entry of `productId` (null when unknown). */
+  dropLevel2(productId: string | null, reason: string): void {
+    this.drop(reason);
+    this.lostLevel2(productId);
+  }
+
+  /** Records that the book of `productId` (null: of an unknown product) missed an entry. */
+  lostLevel2(productId: string | null): void {
+    if (!this.droppedLevel2.includes(productId)) this.droppedLevel2.push(productId);
   }
 
   /** All reasons as one line. */

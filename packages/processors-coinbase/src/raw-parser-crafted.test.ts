@@ -108,10 +108,21 @@ describe('RawParser on crafted frames', () => {
     updates.push('oops');
     updates.push({ side: 'bid', price_level: '11', new_quantity: '3', event_time: 'soon' });
     const out = parser.process([record(l2(updates), 9)]);
-    expect(out.map((r) => [r.side_normalized, r.price_level, r.new_quantity, r.event_time])).toEqual([
+    const rows = out.filter((r) => r.channel === 'l2_data');
+    expect(rows.map((r) => [r.side_normalized, r.price_level, r.new_quantity, r.event_time])).toEqual([
       ['ask', 10, 1e-8, null],
       ['bid', 11, 3, null],
     ]);
+    // After the rows, a marker tells the order book which book missed entries.
+    expect(out.at(-1)).toEqual({
+      channel: '_sequence',
+      source_channel: 'l2_data',
+      sequence_num: 7n,
+      server_timestamp: rows[0]!.server_timestamp,
+      capture_timestamp: null,
+      level2_lost: ['BTC-USD'],
+    });
+    expect(out).toHaveLength(3);
     expect(quarantine.entries).toHaveLength(1);
     const reason = quarantine.entries[0]!.reason;
     expect(reason).toContain(

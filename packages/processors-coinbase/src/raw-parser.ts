@@ -208,8 +208,12 @@ export class RawParser implements Processor<SourceRecord, Row> {
     if (dataset !== undefined) {
       const rows = out.length - start;
       this.datasetRows[dataset] += rows;
-      // A data message without entries still takes its place in the sequence.
-      if (rows === 0 && this.wanted === undefined) {
+      if (this.wanted === undefined && ctx.droppedLevel2.length > 0) {
+        // The order book must learn that it missed entries, or it would go on silently wrong.
+        out.push({ ...controlRow(ctx, channel), level2_lost: [...ctx.droppedLevel2] });
+        this.controlRows++;
+      } else if (rows === 0 && this.wanted === undefined) {
+        // A data message without entries still takes its place in the sequence.
         out.push(controlRow(ctx, channel));
         this.controlRows++;
       }

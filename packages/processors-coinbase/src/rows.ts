@@ -92,4 +92,10 @@ export type ControlRow = {
   readonly heartbeat_counter?: bigint | null;
   /** errors only: the exchange's message. */
   readonly message?: string | null;
+  /**
+   * l2_data only, when the message lost level2 entries (quarantined with their reasons): the
+   * products whose books missed them, null for an entry whose product is unknown. The row comes
+   * right after the message's rows, with its sequence number and timestamp.
+   */
+  readonly level2_lost?: readonly (string | null)[];
 };

@@ -31,10 +31,16 @@ export interface TradesProcessorOptions {
   readonly inferAggressor?: boolean;
   /** Drop trades already seen, by (product_id, trade_id) (default true). */
   readonly dedup?: boolean;
-  /** Recent trade ids remembered per product for dedup (default 100 000). */
+  /** Recent trade ids remembered per product for dedup (default 10 000). */
   readonly dedupWindow?: number;
   readonly logger?: Logger;
 }
+
+/**
+ * Coinbase repeats its last 100 trades after a (re)subscribe: 10 000 ids per product leave a
+ * hundredfold margin while bounding memory and checkpoint size (100 000 held ~30 MB of ids).
+ */
+export const DEFAULT_DEDUP_WINDOW = 10_000;
 
 /** What {@link TradesProcessor.checkpoint} returns (JSON-serialisable). */
 export interface TradesCheckpoint {
@@ -107,7 +113,7 @@ export class TradesProcessor implements Processor<Row, Row> {
     this.addDerivedFields = options.addDerivedFields ?? true;
     this.inferAggressor = options.inferAggressor ?? false;
     this.dedup = options.dedup ?? true;
-    this.dedupWindow = options.dedupWindow ?? 100_000;
+    this.dedupWindow = options.dedupWindow ?? DEFAULT_DEDUP_WINDOW;
     if (!Number.isSafeInteger(this.dedupWindow) || this.dedupWindow < 1) {
       throw new ConfigError('dedupWindow', `must be a positive integer, got ${String(options.dedupWindow)}`);
     }
