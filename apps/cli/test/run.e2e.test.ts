@@ -178,6 +178,47 @@ describe('etl run with bad lines', () => {
   });
 });
 
+describe('etl run with a level2 message that lost an entry', () => {
+  it('keeps its good rows, and presents the book as invalid from there to the next snapshot', async () => {
+    const { ready, output } = readyDir([[SEGMENT, 'segment_20260809T21_00003.ndjson']]);
+    const file = path.join(ready, 'segment_20260809T21_00003.ndjson');
+    const lines = readFileSync(file, 'utf8').split('\n').filter(Boolean);
+    // Line 11 is the first BTC-USD update after the snapshot (sequence 14): one price goes bad.
+    const frame = JSON.parse(lines[10]!);
+    expect([frame.data.sequence_num, frame.data.events[0].type]).toEqual([14, 'update']);
+    const updates = frame.data.events[0].updates.length;
+    frame.data.events[0].updates[1].price_level = 'oops';
+    lines[10] = JSON.stringify(frame);
+    writeFileSync(file, `${lines.join('\n')}\n`);
+
+    const r = await etl(['run', '--input', ready, '--output', output, '--json']);
+    expect(r.code).toBe(0);
+    const s = JSON.parse(r.stdout);
+    expect(s.datasets.level2.rows).toBe(expected.l2Updates - 1);
+    const db = await duckdb();
+    const level2 = `read_parquet('${glob(output, 'level2')}', hive_partitioning=true)`;
+    const bySeq = await db.rows(
+      `SELECT sequence_num, count(*) AS n, bool_or(book_valid) AS any_valid FROM ${level2}
+       WHERE sequence_num IN (13, 14, 15, 66) GROUP BY 1 ORDER BY 1`,
+    );
+    // 13: the snapshot (valid); 14: the damaged message, its good rows kept but not valid;
+    // later updates stay invalid, since the fixture has no further snapshot.
+    expect(bySeq[0]).toMatchObject({ sequence_num: 13n, any_valid: true });
+    expect(bySeq[1]).toMatchObject({ sequence_num: 14n, n: BigInt(updates - 1), any_valid: false });
+    expect(bySeq.slice(2).every((row) => row.any_valid === false)).toBe(true);
+    const quality = await db.rows(
+      `SELECT kind, product_id, sequence_from FROM read_parquet('${glob(output, 'quality')}', hive_partitioning=true)
+       WHERE kind = 'invalid_level'`,
+    );
+    expect(quality).toEqual([{ kind: 'invalid_level', product_id: 'BTC-USD', sequence_from: 14n }]);
+    const q = readFileSync(
+      path.join(output, 'coinbase', '_quarantine', 'segment_20260809T21_00003.ndjson'),
+      'utf8',
+    );
+    expect(q).toContain('updates[1].price_level is not a non-negative decimal string: \\"oops\\"');
+  });
+});
+
 describe('etl usage errors', () => {
   it('exits 2 and names the bad config key', async () => {
     const { root, ready, output } = readyDir([]);
