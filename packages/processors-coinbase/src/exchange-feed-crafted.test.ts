@@ -86,10 +86,17 @@ describe('ExchangeFeedParser quirks seen in the wild', () => {
         ],
       },
     ]);
-    expect(rows.map((r) => [r.side, r.price_level, r.new_quantity])).toEqual([
+    const levels = rows.filter((r) => r.channel === 'level2');
+    expect(levels.map((r) => [r.side, r.price_level, r.new_quantity])).toEqual([
       ['offer', 101, 3],
       ['bid', 99, 1],
       ['offer', 104, 2],
+    ]);
+    // Each message is followed by a marker: the BTC-USD book missed entries.
+    const markers = rows.filter((r) => r.channel === '_sequence');
+    expect(markers.map((r) => [r.source_channel, r.level2_lost])).toEqual([
+      ['l2update', ['BTC-USD']],
+      ['snapshot', ['BTC-USD']],
     ]);
     expect(quarantine.map((q) => q.line)).toEqual([1, 2]);
     expect(quarantine[0]!.reason).toContain(

@@ -87,18 +87,19 @@ export function pushSnapshotRows(
     const list = frame[key];
     if (!Array.isArray(list)) {
       ctx.reject(`${key} is not an array: ${show(list)}`);
+      ctx.lostLevel2(productId);
       continue;
     }
     const bid = key === 'bids';
     for (let i = 0; i < list.length; i++) {
       const entry = list[i];
       if (!Array.isArray(entry) || entry.length < 2) {
-        ctx.drop(`${key}[${i}] is not a [price, size] array: ${show(entry)}`);
+        ctx.dropLevel2(productId, `${key}[${i}] is not a [price, size] array: ${show(entry)}`);
         continue;
       }
       const problem = priceAndSize(entry, 0, `${key}[${i}]`, level);
       if (problem !== undefined) {
-        ctx.drop(problem);
+        ctx.dropLevel2(productId, problem);
         continue;
       }
       out.push(level2Row(ctx, productId, true, bid, level.price, level.size, eventTime));
@@ -119,13 +120,13 @@ export function pushL2UpdateRows(
 ): void {
   const changes = frame.changes;
   if (!Array.isArray(changes)) {
-    ctx.drop(`changes is not an array: ${show(changes)}`);
+    ctx.dropLevel2(productId, `changes is not an array: ${show(changes)}`);
     return;
   }
   for (let i = 0; i < changes.length; i++) {
     const change = changes[i];
     if (!Array.isArray(change) || change.length < 3) {
-      ctx.drop(`changes[${i}] is not a [side, price, size] array: ${show(change)}`);
+      ctx.dropLevel2(productId, `changes[${i}] is not a [side, price, size] array: ${show(change)}`);
       continue;
     }
     const side = change[0];
@@ -133,12 +134,12 @@ export function pushL2UpdateRows(
     if (side === 'buy' || side === 'bid') bid = true;
     else if (side === 'sell' || side === 'ask' || side === 'offer') bid = false;
     else {
-      ctx.drop(`changes[${i}][0] (side) is not 'buy' or 'sell': ${show(side)}`);
+      ctx.dropLevel2(productId, `changes[${i}][0] (side) is not 'buy' or 'sell': ${show(side)}`);
       continue;
     }
     const problem = priceAndSize(change, 1, `changes[${i}]`, level);
     if (problem !== undefined) {
-      ctx.drop(problem);
+      ctx.dropLevel2(productId, problem);
       continue;
     }
     out.push(level2Row(ctx, productId, false, bid, level.price, level.size, eventTime));

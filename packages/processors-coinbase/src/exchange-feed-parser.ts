@@ -263,6 +263,12 @@ export class ExchangeFeedParser implements Processor<SourceRecord, Row> {
         if (this.timeProblem) ctx.reject(`${this.timeProblem}; the message time falls back (README)`);
         if (type === 'snapshot') pushSnapshotRows(ctx, frame, productId, exact, out);
         else pushL2UpdateRows(ctx, frame, productId, exact, out);
+        if (ctx.droppedLevel2.length > 0 && this.wanted === undefined) {
+          // The order book must learn that it missed entries (see RawParser).
+          const marker = exchangeControlRow(type, frame, ctx.server.ns, ctx.captureTimestamp);
+          out.push({ ...marker, level2_lost: [...ctx.droppedLevel2] });
+          this.controlRows++;
+        }
         break;
       case 'match':
       case 'last_match': {
@@ -309,7 +315,7 @@ export class ExchangeFeedParser implements Processor<SourceRecord, Row> {
     time.setNs(fromClock ? this.clock : (this.ctx.captureTimestamp as bigint));
     for (const m of this.held) {
       for (const row of m.rows) {
-        if (m.untimed && row.channel !== CONTROL_CHANNEL) {
+        if (m.untimed && (row.channel !== CONTROL_CHANNEL || row.level2_lost !== undefined)) {
           row.server_timestamp = time.ns;
           row.date = time.date;
           row.hour = time.hour;

@@ -1,6 +1,7 @@
 import type { Row } from '@etl/core';
 import { describe, expect, it } from 'vitest';
 import { record } from './__fixtures__/fixture-records.js';
+import { ExchangeFeedParser } from './exchange-feed-parser.js';
 import { Level2Processor } from './level2-processor.js';
 import { RawParser } from './raw-parser.js';
 
@@ -93,5 +94,52 @@ describe('Level2Processor and level2 entries the parser dropped', () => {
   it('a frame without any lost entry adds no marker', () => {
     const out = run([frame(1, [['BTC-USD', 'snapshot', book]])]);
     expect(out.filter((r) => r.channel === '_sequence')).toEqual([]);
+  });
+});
+
+describe('the Exchange feed parser marks lost level2 entries too', () => {
+  const snapshot = (time: string) => ({
+    type: 'snapshot',
+    product_id: 'BTC-USD',
+    bids: [['100', '1']],
+    asks: [['101', '1']],
+    time,
+  });
+  const update = (changes: unknown[], time: string) => ({
+    type: 'l2update',
+    product_id: 'BTC-USD',
+    changes,
+    time,
+  });
+
+  it('a bad change leaves the book invalid until the next snapshot', () => {
+    const parser = new ExchangeFeedParser();
+    const l2 = new Level2Processor({ sequenceCheck: 'off' });
+    const frames = [
+      snapshot('2021-04-17T16:43:37Z'),
+      update([['buy', '100.5', '2']], '2021-04-17T16:43:38Z'),
+      update(
+        [
+          ['buy', '100.6', '2'],
+          ['sell', 'x', '1'],
+        ],
+        '2021-04-17T16:43:39Z',
+      ),
+      update([['buy', '100.7', '2']], '2021-04-17T16:43:40Z'),
+      snapshot('2021-04-17T16:43:41Z'),
+    ];
+    const out = l2.process(parser.process(frames.map((f, i) => record(f, i + 1))));
+    out.push(...l2.flush());
+    const valid = out.filter((r) => r.channel === 'level2').map((r) => `${r.price_level}:${r.book_valid}`);
+    expect(valid).toEqual([
+      '100:true',
+      '101:true',
+      '100.5:true',
+      '100.6:false',
+      '100.7:false',
+      '100:true',
+      '101:true',
+    ]);
+    expect(out.filter((r) => r.channel === 'quality').map((q) => q.kind)).toEqual(['invalid_level']);
   });
 });
