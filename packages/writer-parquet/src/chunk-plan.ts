@@ -250,9 +250,10 @@ function planString(spec: ColumnSpec, chunk: StringChunk, indexes: Int32Array, n
     (!sampleRejectsStrings(encoded, indexes) && 2 * (dictionaryBytes + indexBytes) <= plainBytes);
   if (indexes.length > 0 && worthIt) {
     const entries = new Uint8Array(dictionaryBytes);
+    const view = new DataView(entries.buffer);
     let at = 0;
     for (const bytes of encoded) {
-      new DataView(entries.buffer).setUint32(at, bytes.length, true);
+      view.setUint32(at, bytes.length, true);
       entries.set(bytes, at + 4);
       at += 4 + bytes.length;
     }
