@@ -145,7 +145,7 @@ describe('ExchangeFeedParser quirks seen in the wild', () => {
       'not a JSON object (got an array)',
       `no "type" but a "channel" ("l2_data"): an Advanced Trade frame? Parse it with RawParser({ source: 'coinbase' })`,
       'envelope capture_ts "yesterday" is not a timestamp (too short)',
-      'envelope data is not an object (5)',
+      'envelope data is not an object (got a number)',
       'type is missing or not a non-empty string (missing)',
     ]);
   });

@@ -16,6 +16,7 @@ import {
   StatsCollector,
   silentLogger,
 } from '@etl/core';
+import { unwrapEnvelope } from './envelope.js';
 import {
   productIdOf,
   pushL2UpdateRows,
@@ -31,7 +32,9 @@ import {
   exchangeControlRow,
   isLiveType,
 } from './exchange-feed-messages.js';
-import { isRecord, MessageContext, show } from './message-context.js';
+import { MessageContext, show } from './message-context.js';
+import { ParserQuarantine } from './parser-quarantine.js';
+import { feedParserStats } from './parser-stats.js';
 import { CONTROL_CHANNEL } from './rows.js';
 import { NS_1971, TimestampCache } from './timestamp-cache.js';
 
@@ -46,8 +49,6 @@ export interface ExchangeFeedParserOptions {
   readonly logger?: Logger;
 }
 
-const LOGGED_QUARANTINES = 20;
-const RAW_LIMIT = 4096;
 const UNKNOWN_TYPE_NAMES = 50;
 
 /** How a message's time was found. */
@@ -55,21 +56,6 @@ const EXACT = 0;
 const FROM_CAPTURE = 1;
 const FROM_CLOCK = 2;
 const UNKNOWN = 3;
-
-const ROW_KEYS: Readonly<Record<ExchangeDataset, string>> = {
-  level2: 'rows:level2',
-  market_trades: 'rows:market_trades',
-  ticker: 'rows:ticker',
-};
-
-function rawText(value: unknown): string {
-  try {
-    const text = JSON.stringify(value) ?? String(value);
-    return text.length > RAW_LIMIT ? text.slice(0, RAW_LIMIT) : text;
-  } catch {
-    return String(value).slice(0, RAW_LIMIT);
-  }
-}
 
 /** A message held until the input shows its first time (bare frames without any time yet). */
 interface HeldMessage {
@@ -89,7 +75,7 @@ interface HeldMessage {
 export class ExchangeFeedParser implements Processor<SourceRecord, Row> {
   readonly name = 'ExchangeFeedParser';
   private readonly wanted: ExchangeDataset | undefined;
-  private readonly quarantine: QuarantineSink | undefined;
+  private readonly quarantined: ParserQuarantine;
   private readonly logger: Logger;
   private readonly ctx = new MessageContext();
   private readonly capture = new TimestampCache();
@@ -100,7 +86,6 @@ export class ExchangeFeedParser implements Processor<SourceRecord, Row> {
   private controlRows = 0;
   private badEntries = 0;
   private skipped = 0;
-  private logged = 0;
   /** The latest live exchange time seen (ns), the fallback for messages without one; -1n before any. */
   private clock = -1n;
   private readonly releaseTime = new TimestampCache();
@@ -118,8 +103,8 @@ export class ExchangeFeedParser implements Processor<SourceRecord, Row> {
         );
       }
     }
-    this.quarantine = options.quarantine;
     this.logger = options.logger ?? silentLogger;
+    this.quarantined = new ParserQuarantine('coinbase-exchange', this.logger, options.quarantine);
   }
 
   /** The dataset's raw schema when `channel` is set; undefined when rows of every shape are emitted. */
@@ -156,22 +141,20 @@ export class ExchangeFeedParser implements Processor<SourceRecord, Row> {
   }
 
   stats(): Stats {
-    const snap = this.counts.snapshot();
-    const counters: Record<string, number> = { ...snap.counters };
-    for (const [type, n] of this.messages) counters[`messages:${type}`] = n;
-    for (const dataset of Object.keys(ROW_KEYS) as ExchangeDataset[]) {
-      if (this.datasetRows[dataset] > 0) counters[ROW_KEYS[dataset]] = this.datasetRows[dataset];
-    }
-    if (this.controlRows > 0) counters['rows:control'] = this.controlRows;
-    if (this.badEntries > 0) counters.bad_entries = this.badEntries;
-    if (this.skipped > 0) counters.skipped_other_channels = this.skipped;
-    return { ...snap, counters };
+    const { messages, datasetRows, controlRows, badEntries, skipped } = this;
+    return feedParserStats(this.counts.snapshot(), {
+      messages,
+      datasetRows,
+      controlRows,
+      badEntries,
+      skipped,
+    });
   }
 
   private parseRecord(record: SourceRecord, out: Row[]): void {
     const ctx = this.ctx;
     ctx.begin(record.file, record.line);
-    const frame = this.unwrap(record.value);
+    const frame = unwrapEnvelope(record.value, 'type', this.capture, ctx);
     if (typeof frame === 'string') {
       this.reject(record, frame);
       return;
@@ -327,23 +310,6 @@ export class ExchangeFeedParser implements Processor<SourceRecord, Row> {
     this.held.length = 0;
   }
 
-  private unwrap(value: unknown): Record<string, unknown> | string {
-    if (!isRecord(value))
-      return `not a JSON object (got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`})`;
-    if (value.type !== undefined || value.data === undefined) return value;
-    const data = value.data;
-    if (!isRecord(data)) return `envelope data is not an object (${show(data)})`;
-    const cap = value.capture_ts;
-    if (cap !== undefined && cap !== null) {
-      if (typeof cap !== 'string' || !this.capture.parse(cap)) {
-        const why = typeof cap === 'string' ? this.capture.reason : 'not a string';
-        return `envelope capture_ts ${show(cap)} is not a timestamp (${why})`;
-      }
-      this.ctx.captureTimestamp = this.capture.ns;
-    }
-    return data;
-  }
-
   private unknownType(type: string): void {
     const known = this.unknownTypes.has(type);
     if (!known && this.unknownTypes.size >= UNKNOWN_TYPE_NAMES) {
@@ -358,22 +324,9 @@ export class ExchangeFeedParser implements Processor<SourceRecord, Row> {
     );
   }
 
+  /** Quarantines the record with `reason`, counted as an error. */
   private reject(record: SourceRecord, reason: string): void {
     this.counts.errors++;
-    const where = `${record.file}:${record.line}`;
-    if (this.logged < LOGGED_QUARANTINES) {
-      this.logged++;
-      this.logger.warn(`${where}: ${reason}`, { file: record.file, line: record.line, stage: 'parser' });
-      if (this.logged === LOGGED_QUARANTINES) {
-        this.logger.warn('coinbase-exchange: further quarantined records are not logged one by one');
-      }
-    }
-    this.quarantine?.put({
-      file: record.file,
-      line: record.line,
-      reason,
-      raw: rawText(record.value),
-      stage: 'parser',
-    });
+    this.quarantined.put(record, reason);
   }
 }
