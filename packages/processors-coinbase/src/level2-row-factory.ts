@@ -82,7 +82,8 @@ export function compileLevel2RowFactory(extraColumns: readonly string[]): Level2
   const extra = [...new Set(extraColumns)].filter((name) => !BASE_COLUMNS.has(name));
   if (extra.length === 0) return level2Row;
   for (const name of extra) {
-    if (!COLUMN_NAME.test(name))
+    // `__proto__: null` in a literal would set the prototype, not a column.
+    if (!COLUMN_NAME.test(name) || name === '__proto__')
       throw new ConfigError('level2Columns', `not a plain column name: ${JSON.stringify(name)}`);
   }
   const body = `return {
