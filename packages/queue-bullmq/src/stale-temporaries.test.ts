@@ -1,25 +1,9 @@
 import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { SegmentManifest } from '@etl/orchestrator';
 import { describe, expect, it } from 'vitest';
+import { manifest } from './__fixtures__/segment-manifest.js';
 import { removeStaleTemporaries } from './stale-temporaries.js';
-
-function manifest(
-  inputId: string,
-  files: { dataset: string; path: string; rows: number }[],
-  published = true,
-): SegmentManifest {
-  return {
-    version: 1,
-    segment: `${inputId}.ndjson`,
-    inputId,
-    committedAt: '2026-08-09T22:00:00.000Z',
-    published,
-    quarantinedLines: 1,
-    files: files.map((f) => ({ ...f, bytes: f.rows * 10 })),
-  };
-}
 
 describe('removeStaleTemporaries', () => {
   it("removes only the committed segment's leftovers of earlier attempts", async () => {
