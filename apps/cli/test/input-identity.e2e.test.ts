@@ -154,13 +154,13 @@ describe('an input changed while it is converted', () => {
   let name: string;
   beforeAll(async () => {
     template = mkdtempSync(path.join(tmpdir(), 'etl-e2e-changing-'));
-    [name] = await generatedSegments(template, 1, 48_000_000);
+    name = (await generatedSegments(template, 1, 48_000_000))[0]!;
   });
 
   async function convertWhile(change: (file: string) => void) {
     const ws = workspace(template);
     const run = spawnEtl(runArgs(ws, '--log-level', 'debug'));
-    const inProcessing = path.join(ws.processing, name!);
+    const inProcessing = path.join(ws.processing, name);
     // Change it once the run is reading it: its first temporary output file exists.
     while (hiddenFiles(ws.output).length === 0 && run.child.exitCode === null) await sleep(10);
     change(inProcessing);
@@ -177,9 +177,9 @@ describe('an input changed while it is converted', () => {
       expect(exit.code, exit.stderr).toBe(1);
       const summary = summaryOf(exit.stdout);
       expect(summary.failures[0]!.error).toMatch(/changed while it was converted/);
-      const kept = path.join(ws.failed, name!);
+      const kept = path.join(ws.failed, name);
       expect(statSync(kept).size).toBe(
-        what === 'truncated' ? 1_000_000 : statSync(path.join(template, name!)).size + 2_000_000,
+        what === 'truncated' ? 1_000_000 : statSync(path.join(template, name)).size + 2_000_000,
       );
       expect(existsSync(path.join(ws.output, 'coinbase', '_manifests'))).toBe(false);
       expect(await datasetAggregates(ws.output)).toEqual({});
