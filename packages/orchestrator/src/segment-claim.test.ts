@@ -137,12 +137,7 @@ describe('sweepClaims', () => {
     writeFileSync(path.join(processing, 'stranded.ndjson'), 'x');
     writeFileSync(ownerFile(processing, 'stranded.ndjson'), dead); // the next claimer supersedes it
     writeFileSync(ownerFile(processing, 'live.ndjson'), JSON.stringify(currentProcess()));
-    const deadTemp = path.join(processing, `.x.ndjson.owner.1.${DEAD_PID}-00ff00ff.tmp`);
-    writeFileSync(deadTemp, dead);
-    // A temporary is swept only once old: its pid may belong to another PID namespace.
-    const old = new Date(Date.now() - 120_000);
-    utimesSync(deadTemp, old, old);
-    writeFileSync(path.join(processing, `.z.ndjson.owner.1.${DEAD_PID}-00ff00ff.tmp`), dead);
+    writeFileSync(path.join(processing, `.x.ndjson.owner.1.${DEAD_PID}-00ff00ff.tmp`), dead);
     writeFileSync(path.join(processing, `.y.ndjson.owner.1.${process.pid}-00ff00ff.tmp`), dead);
     expect(await sweepClaims(processing)).toBe(2);
     expect(readdirSync(processing).sort()).toEqual(
@@ -150,7 +145,6 @@ describe('sweepClaims', () => {
         '.live.ndjson.owner.1',
         '.stranded.ndjson.owner.1',
         `.y.ndjson.owner.1.${process.pid}-00ff00ff.tmp`,
-        `.z.ndjson.owner.1.${DEAD_PID}-00ff00ff.tmp`,
         'stranded.ndjson',
       ].sort(),
     );

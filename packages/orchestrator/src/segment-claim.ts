@@ -87,9 +87,6 @@ export function ownerFile(processingDir: string, name: string, generation = 1): 
   return path.join(processingDir, `.${ownerKey(name)}.owner.${generation}`);
 }
 
-/** Owner temporaries younger than this are never swept: their creator may be in another PID namespace. */
-const OWNER_TEMP_GRACE_MS = 60_000;
-
 function errno(error: unknown): string | undefined {
   return (error as NodeJS.ErrnoException | undefined)?.code;
 }
@@ -178,11 +175,8 @@ async function holderOf(file: string, staleAfterMs: number): Promise<ClaimState>
   return Date.now() - mtimeMs > staleAfterMs ? 'dead' : 'alive';
 }
 
-/**
- * Creates `file` with `content` unless it exists; true when this call created it. The content is
- * complete the moment the name appears (hard link of a finished temporary file).
- */
-async function createExclusive(file: string, content: string): Promise<boolean> {
+/** One attempt at creating `file` by hard-linking a finished temporary file. */
+async function linkExclusive(file: string, content: string): Promise<boolean | 'retry' | 'unsupported'> {
   const tmp = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
   await writeFile(tmp, content, { flag: 'wx' });
   try {
@@ -191,9 +185,28 @@ async function createExclusive(file: string, content: string): Promise<boolean> 
   } catch (error) {
     const code = errno(error);
     if (code === 'EEXIST') return false;
+    if (code === 'ENOENT') return 'retry';
     if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw error;
+    return 'unsupported';
   } finally {
     await unlink(tmp).catch(() => {});
+  }
+}
+
+/**
+ * Creates `file` with `content` unless it exists; true when this call created it. The content is
+ * complete the moment the name appears (hard link of a finished temporary file).
+ */
+async function createExclusive(file: string, content: string): Promise<boolean> {
+  for (let attempt = 1; ; attempt++) {
+    const linked = await linkExclusive(file, content);
+    if (linked !== 'retry') {
+      if (linked !== 'unsupported') return linked;
+      break;
+    }
+    // The temporary vanished before the link: a sweeper in another PID namespace took our pid
+    // for a dead one. Write it again.
+    if (attempt >= 5) throw new Error(`${file}: its temporary file keeps disappearing`);
   }
   // No hard links on this filesystem: exclusive create, then write. A crash in between leaves an
   // empty owner file, which the age rule treats as stale.
@@ -311,13 +324,8 @@ export async function sweepClaims(processingDir: string, options: ClaimOptions =
   for (const entry of entries) {
     const m = OWNER_TEMP_RE.exec(entry);
     if (m && !pidAlive(Number(m[1]))) {
-      const file = path.join(processingDir, entry);
-      const age = await stat(file).then(
-        (s) => Date.now() - s.mtimeMs,
-        () => 0,
-      );
-      if (age < OWNER_TEMP_GRACE_MS) continue;
-      await unlink(file).catch(() => {});
+      // Its pid may mean another process in another PID namespace: that creator then retries.
+      await unlink(path.join(processingDir, entry)).catch(() => {});
       removed++;
     }
   }
