@@ -118,7 +118,7 @@ describe('etl run --in-place', () => {
   it('is refused by watch (exit 2)', async () => {
     const r = await etl(['watch', '--input', archive, '--output', path.join(root, 'w'), '--in-place']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/in-place/);
+    expect(r.stderr).toMatch(/watch does not support in-place mode/);
     expect(readdirSync(root)).not.toContain('w');
   });
 });
