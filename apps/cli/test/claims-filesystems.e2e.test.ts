@@ -31,7 +31,8 @@ const probe = mkdtempSync(path.join(tmpdir(), 'etl-e2e-mount-probe-'));
 const canMount = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', probe]).status === 0;
 if (canMount) spawnSync('umount', [probe]);
 rmSync(probe, { recursive: true, force: true });
-if (!canUnshare) console.warn('skipped: `unshare --pid --fork --mount-proc` is not permitted here (needs root)');
+if (!canUnshare)
+  console.warn('skipped: `unshare --pid --fork --mount-proc` is not permitted here (needs root)');
 if (!canMount) console.warn('skipped: `mount -t tmpfs` is not permitted here (needs root)');
 
 /** `etl <args>` in a new PID namespace (its own /proc), with this host's name. */
