@@ -10,7 +10,7 @@ export const HELP = `etl — Coinbase market-data segments to typed, Hive-partit
 Usage:
   etl run     --input <ready-dir> --output <processed-dir> [--config <file>]
               [--mode all|date|range] [--date D] [--start-date D] [--end-date D]
-              [--channels level2,market_trades,...] [--keep-input] [--json] [--quiet]
+              [--channels level2,market_trades,...] [--keep-input] [--in-place] [--json] [--quiet]
               [--log-format text|json] [--log-level debug|info|warn|error]
   etl watch   --input <ready-dir> --output <processed-dir> [--poll-interval <seconds>] [run options]
   etl inspect <file|dir> [--json]
@@ -40,6 +40,7 @@ const RUN_OPTIONS = {
   'end-date': { type: 'string' },
   channels: { type: 'string' },
   'keep-input': { type: 'boolean' },
+  'in-place': { type: 'boolean' },
   json: { type: 'boolean' },
   quiet: { type: 'boolean', short: 'q' },
   'log-format': { type: 'string' },
