@@ -11,7 +11,11 @@ import path from 'node:path';
 /** `command`: what the tests run; `apt`: the Debian package that provides it; `tests`: who needs it. */
 const REQUIREMENTS = [
   { command: 'redis-server', apt: 'redis-server', tests: '@etl/queue-bullmq, @etl/cli (enqueue/worker)' },
-  { command: 'nats-server', apt: 'nats-server', tests: '@etl/stream-nats, @etl/collector, @etl/cli (stream)' },
+  {
+    command: 'nats-server',
+    apt: 'nats-server',
+    tests: '@etl/stream-nats, @etl/collector, @etl/cli (stream)',
+  },
   { command: 'zstd', apt: 'zstd', tests: '@etl/readers-ndjson (.zst segments)' },
   { command: 'strace', apt: 'strace', tests: 'tests that check which system calls a write makes' },
 ];
@@ -32,7 +36,9 @@ if (missing.length === 0) process.exit(0);
 const aptPackages = (requirements) => [...new Set(requirements.map((r) => r.apt))];
 const warnMissing = (requirements, why) => {
   const names = aptPackages(requirements);
-  console.error(`provision: ${names.join(', ')} missing: ${why}; install with: apt-get install -y ${names.join(' ')}`);
+  console.error(
+    `provision: ${names.join(', ')} missing: ${why}; install with: apt-get install -y ${names.join(' ')}`,
+  );
   for (const r of requirements) console.error(`  without ${r.command} these tests fail: ${r.tests}`);
 };
 
@@ -45,7 +51,9 @@ if (process.env.ETL_NO_PROVISION) {
   warnMissing(missing, 'no apt-get on this machine');
 } else {
   const names = aptPackages(missing);
-  console.log(`provision: installing ${names.join(' ')} with apt-get (the tests need ${names.length > 1 ? 'them' : 'it'})`);
+  console.log(
+    `provision: installing ${names.join(' ')} with apt-get (the tests need ${names.length > 1 ? 'them' : 'it'})`,
+  );
   const options = {
     stdio: ['ignore', 'ignore', 'pipe'],
     encoding: 'utf8',
@@ -54,7 +62,8 @@ if (process.env.ETL_NO_PROVISION) {
   // Another apt-get (an unattended upgrade, a parallel job) may hold the lock: wait for it.
   const wait = ['-o', 'DPkg::Lock::Timeout=300'];
   let result = spawnSync('apt-get', [...wait, 'update', '-qq'], options);
-  if (result.status === 0) result = spawnSync('apt-get', [...wait, 'install', '-y', '-qq', ...names], options);
+  if (result.status === 0)
+    result = spawnSync('apt-get', [...wait, 'install', '-y', '-qq', ...names], options);
   const stillMissing = missing.filter((r) => !onPath(r.command));
   if (stillMissing.length > 0) {
     const detail = (result.stderr ?? result.error?.message ?? '').trim().split('\n').slice(-3).join('\n  ');
