@@ -17,7 +17,8 @@ const REQUIREMENTS = [
     tests: '@etl/stream-nats, @etl/collector, @etl/cli (stream)',
   },
   { command: 'zstd', apt: 'zstd', tests: '@etl/readers-ndjson (.zst segments)' },
-  { command: 'strace', apt: 'strace', tests: 'tests that check which system calls a write makes' },
+  { command: 'strace', apt: 'strace', tests: 'tests that trace the system calls a command makes' },
+  { command: 'jq', apt: 'jq', tests: "@etl/examples (the READMEs' commands pipe `etl … --json` into jq)" },
 ];
 
 const onPath = (command) =>

@@ -11,7 +11,7 @@
 import path from 'node:path';
 import pl from 'nodejs-polars';
 import { run as runBasicJob } from './basic-job.js';
-import { type ExampleOptions, isMain } from './sample-workspace.js';
+import { type ExampleOptions, isMain, scriptWorkDir } from './sample-workspace.js';
 
 export interface PolarsQueryResult {
   readonly outputDir: string;
