@@ -7,10 +7,14 @@
  *   "Invalid typed array length". A flat column's chunk is widened to the next known structure
  *   of the file (the next chunk, a page index, a bloom filter or the footer); hyparquet stops a
  *   flat column after its row count, so bytes past the last page are never parsed.
+ * - UINT_32 columns encoded DELTA_BINARY_PACKED with values of 2^31 and more (DuckDB's Parquet
+ *   v2 writer): hyparquet decodes the block headers with 32-bit zigzag arithmetic and returns
+ *   values 2^31 too small. That cannot be repaired from outside, so such a row group is refused
+ *   ({@link misdecodedColumn}) rather than read wrong.
  * - Data pages v2 that hold no value bytes (`datapage_v2_empty_datapage.snappy.parquet`): the
  *   snappy decoder refuses an empty input; an empty page decompresses to nothing.
  */
-import type { ColumnChunk, Compressors, FileMetaData } from 'hyparquet';
+import type { ColumnChunk, Compressors, FileMetaData, SchemaElement } from 'hyparquet';
 
 function chunkStart(chunk: ColumnChunk): bigint | undefined {
   const meta = chunk.meta_data;
@@ -74,4 +78,37 @@ export function tolerateEmptyPages(compressors: Compressors): Compressors {
       input.length === 0 && outputLength === 0 ? new Uint8Array(0) : decompress(input, outputLength);
   }
   return out;
+}
+
+/** INT32 leaves annotated unsigned (UINT_32 or INTEGER(32, false)). */
+export function isUnsignedInt32(e: SchemaElement): boolean {
+  const lt = e.logical_type;
+  return (
+    e.type === 'INT32' &&
+    (e.converted_type === 'UINT_32' || (lt?.type === 'INTEGER' && lt.bitWidth === 32 && !lt.isSigned))
+  );
+}
+
+/**
+ * Why hyparquet would decode one of `columns` wrongly in row group `group`, or undefined.
+ * `unsignedInt32` holds the dotted paths of the file's UINT_32 leaves. A chunk whose statistics
+ * show every value below 2^31 is safe.
+ */
+export function misdecodedColumn(
+  metadata: FileMetaData,
+  group: number,
+  columns: ReadonlySet<string>,
+  unsignedInt32: ReadonlySet<string>,
+): string | undefined {
+  if (unsignedInt32.size === 0) return undefined;
+  for (const chunk of metadata.row_groups[group]?.columns ?? []) {
+    const meta = chunk.meta_data;
+    if (!meta || !columns.has(meta.path_in_schema[0] ?? '')) continue;
+    const path = meta.path_in_schema.join('.');
+    if (!unsignedInt32.has(path) || !meta.encodings.includes('DELTA_BINARY_PACKED')) continue;
+    const max = meta.statistics?.max_value ?? meta.statistics?.max;
+    if (typeof max === 'number' && max < 2 ** 31) continue;
+    return `column ${path}: UINT_32 values of 2^31 and more encoded DELTA_BINARY_PACKED are decoded wrongly by hyparquet; rewrite the file with PLAIN or dictionary encoding (e.g. Parquet format v1)`;
+  }
+  return undefined;
 }

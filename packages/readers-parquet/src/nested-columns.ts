@@ -68,6 +68,26 @@ export function flatColumnNames(metadata: FileMetaData): Set<string> {
   return out;
 }
 
+/** Dotted paths of the leaves that `test` accepts (the form of a chunk's `path_in_schema`). */
+export function leafPaths(metadata: FileMetaData, test: (e: SchemaElement) => boolean): Set<string> {
+  const out = new Set<string>();
+  const walk = (node: SchemaNode, prefix: string): void => {
+    const path = prefix ? `${prefix}.${node.element.name}` : node.element.name;
+    if (!isGroup(node.element)) {
+      if (test(node.element)) out.add(path);
+      return;
+    }
+    for (const child of node.children) walk(child, path);
+  };
+  let i = 1;
+  while (i < metadata.schema.length) {
+    const { node, next } = treeAt(metadata.schema, i);
+    walk(node, '');
+    i = next;
+  }
+  return out;
+}
+
 const LIST_OR_MAP = new Set(['LIST', 'MAP', 'MAP_KEY_VALUE']);
 
 /**

@@ -6,8 +6,8 @@ import { type FileMetaData, type ParquetParsers, parquetMetadataAsync, parquetRe
 import { compressors } from 'hyparquet-compressors';
 import type { FileColumn, TypeMappingOptions } from './column-types.js';
 import { FileAsyncBuffer } from './file-async-buffer.js';
-import { coverChunkGaps, tolerateEmptyPages } from './footer-repairs.js';
-import { fileColumnsOf, flatColumnNames, plainAssemblySchema } from './nested-columns.js';
+import { coverChunkGaps, isUnsignedInt32, misdecodedColumn, tolerateEmptyPages } from './footer-repairs.js';
+import { fileColumnsOf, flatColumnNames, leafPaths, plainAssemblySchema } from './nested-columns.js';
 
 const decompressors = tolerateEmptyPages(compressors);
 
@@ -21,6 +21,7 @@ export class ParquetFile {
   private readonly rowGroupStarts: readonly number[];
   /** The footer as hyparquet decodes with it (see {@link plainAssemblySchema}). */
   private readonly decodeMetadata: FileMetaData;
+  private readonly unsignedInt32: ReadonlySet<string>;
 
   private constructor(
     private readonly buffer: FileAsyncBuffer,
@@ -29,6 +30,7 @@ export class ParquetFile {
     mapping: TypeMappingOptions,
   ) {
     this.columns = fileColumnsOf(metadata, mapping);
+    this.unsignedInt32 = leafPaths(metadata, isUnsignedInt32);
     const flat = flatColumnNames(metadata);
     this.decodeMetadata = coverChunkGaps(plainAssemblySchema(metadata), buffer.byteLength, (name) =>
       flat.has(name),
@@ -88,6 +90,8 @@ export class ParquetFile {
     const rowStart = this.rowGroupStart(index);
     const pieces = new Map<string, { start: number; data: ArrayLike<unknown> }[]>();
     try {
+      const problem = misdecodedColumn(this.decodeMetadata, index, new Set(columns), this.unsignedInt32);
+      if (problem) throw new Error(problem);
       await parquetRead({
         file: this.buffer,
         metadata: this.decodeMetadata,
