@@ -107,6 +107,12 @@ describe('fileColumnOf', () => {
         { name: 'key', type: 'INT32', repetition_type: 'REQUIRED' },
       ]).unsupported,
     ).toMatch(/^a MAP without one key and one value field/);
+    expect(
+      fileColumnOf([
+        { name: 's', repetition_type: 'OPTIONAL', num_children: 1 },
+        { name: '__proto__', type: 'INT32', repetition_type: 'OPTIONAL' },
+      ]).unsupported,
+    ).toMatch(/^a struct with a field named __proto__ has no core column type/);
   });
 });
 

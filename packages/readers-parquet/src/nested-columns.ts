@@ -193,6 +193,9 @@ function structColumn(node: SchemaNode, options: FieldOptions, mapping: TypeMapp
   const keys: string[] = [];
   const converters: ValueConverter[] = [];
   for (const childNode of node.children) {
+    // Assigning it would set the object's prototype, not a field (hyparquet assigns it too).
+    if (childNode.element.name === '__proto__')
+      return unsupported(name, 'a struct with a field named __proto__');
     const child = nodeColumn(childNode, mapping, false);
     if (!child.field) return within(name, child);
     fields.push(child.field);

@@ -87,6 +87,9 @@ function validateOptions(options: ParquetReaderOptions): void {
     if (options.hive === false) throw new ConfigError('filter', 'partition filters need hive: true');
     validatePartitionFilter(filter);
   }
+  if (options.binaryAsString !== undefined && typeof options.binaryAsString !== 'boolean') {
+    throw new ConfigError('binaryAsString', `expected true or false, got ${String(options.binaryAsString)}`);
+  }
   if (missingColumns !== undefined && missingColumns !== 'error' && missingColumns !== 'null') {
     throw new ConfigError('missingColumns', `expected 'error' or 'null', got ${String(missingColumns)}`);
   }
