@@ -90,8 +90,10 @@ export class ParquetFile {
     const rowStart = this.rowGroupStart(index);
     const pieces = new Map<string, { start: number; data: ArrayLike<unknown> }[]>();
     try {
-      const problem = misdecodedColumn(this.decodeMetadata, index, new Set(columns), this.unsignedInt32);
-      if (problem) throw new Error(problem);
+      if (this.unsignedInt32.size > 0) {
+        const problem = misdecodedColumn(this.decodeMetadata, index, new Set(columns), this.unsignedInt32);
+        if (problem) throw new Error(problem);
+      }
       await parquetRead({
         file: this.buffer,
         metadata: this.decodeMetadata,
