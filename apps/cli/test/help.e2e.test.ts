@@ -12,7 +12,7 @@ describe('help generated from the table of commands', () => {
     const r = await etl(['--help']);
     expect(r.code).toBe(0);
     for (const c of COMMANDS)
-      expect(r.stdout).toMatch(new RegExp(`^  ${c.name} +${escape(c.summary)}$`, 'm'));
+      expect(r.stdout).toMatch(new RegExp(`^  ${c.name} +${escapeRegExp(c.summary)}$`, 'm'));
   });
 
   it('each command has its own help: usage, every option with its default', async () => {
@@ -96,6 +96,6 @@ describe('help generated from the table of commands', () => {
   });
 });
 
-function escape(text: string): string {
+function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
