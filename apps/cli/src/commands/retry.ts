@@ -56,7 +56,10 @@ export async function retryCommand(
   if (!flags.all && !names.length)
     throw new UsageError('name the segments to retry, or give --all (etl retry --help)');
   const failedDir = config?.failedDir ?? stageDir(input, 'failed');
-  const failed = (await readdir(failedDir).catch(() => [] as string[])).filter(isSegmentFile).sort();
+  // `<name>.error.json` ends like a segment (`.json`): it is the report, not a segment.
+  const failed = (await readdir(failedDir).catch(() => [] as string[]))
+    .filter((f) => isSegmentFile(f) && !f.endsWith('.error.json'))
+    .sort();
   const chosen = flags.all ? failed : resolveNames(names, failed, failedDir);
   const clashes = [];
   for (const name of chosen) if (await exists(path.join(input, name))) clashes.push(name);
