@@ -131,7 +131,7 @@ function workerJson(s: WorkerSummary): Record<string, unknown> {
   };
 }
 
-function workerText(s: WorkerSummary, output: string): string {
+export function workerText(s: WorkerSummary, output: string): string {
   const lines = [
     `Segments: ${s.segments.converted} converted by this worker, ${s.segments.alreadyDone} already done, ${s.segments.failed} failed`,
     `Book states: ${s.states.saved} saved, ${s.states.present} already saved`,

@@ -165,14 +165,14 @@ export async function streamCommand(
     await publisher?.flush();
     const extra = { stream: streamName, durable, output: path.join(output, 'coinbase') };
     if (flags.json) io.stdout.write(`${toJson(streamSummaryJson(summary, extra))}\n`);
-    else if (!flags.quiet) io.stdout.write(summaryText(summary, output));
+    else if (!flags.quiet) io.stdout.write(streamSummaryText(summary, output));
     return 0;
   } finally {
     await connection.drain().catch(() => connection.close());
   }
 }
 
-function summaryText(summary: StreamSummary, output: string): string {
+export function streamSummaryText(summary: StreamSummary, output: string): string {
   return `${[
     `Stream:   ${formatCount(summary.records)} messages (sequence ${summary.resumedFrom + 1}–${summary.position}) in ${summary.elapsedS.toFixed(2)} s, ${summary.commits} roll(s) committed`,
     `Features: ${formatCount(summary.features)} published`,
