@@ -76,7 +76,10 @@ const WATCH: CommandSpec = {
   summary: 'convert segments as they appear in ready/, until SIGINT/SIGTERM',
   usage: '--input <ready-dir> --output <processed-dir> [options]',
   options: [
-    INPUT_OPTION,
+    {
+      ...INPUT_OPTION,
+      help: 'the directory of closed segments, e.g. data/raw/ready/coinbase; a directory that does not exist yet is waited for, with a warning',
+    },
     OUTPUT_DIR_OPTION,
     CONFIG_OPTION,
     {

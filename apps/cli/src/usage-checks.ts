@@ -10,9 +10,13 @@ async function statOf(p: string) {
   return stat(p).catch(() => undefined);
 }
 
-/** `--input` (or `etl.input_dir`) must be an existing directory of segments. */
-export async function checkInputDir(dir: string, given: string): Promise<void> {
+/**
+ * `--input` (or `etl.input_dir`) must be a directory of segments. `watch` may start before the
+ * directory is created (it waits for it, with a warning): then `mayBeMissing`; returns whether it exists.
+ */
+export async function checkInputDir(dir: string, given: string, mayBeMissing = false): Promise<boolean> {
   const s = await statOf(dir);
+  if (!s && mayBeMissing) return false;
   if (!s)
     throw new UsageError(
       `${given} ${dir} does not exist: it must be a directory of segments (e.g. data/raw/ready/coinbase)`,
@@ -21,6 +25,7 @@ export async function checkInputDir(dir: string, given: string): Promise<void> {
     throw new UsageError(
       `${given} ${dir} is not a directory: it must be a directory of segments (put the file in one, e.g. data/raw/ready/coinbase, and name that)`,
     );
+  return true;
 }
 
 /** `--output` may be missing (it is created) but must not be something other than a directory. */

@@ -59,7 +59,12 @@ export async function createJob(
   io: { stderr: NodeJS.WriteStream },
   signal: AbortSignal,
   rollbackSignal?: AbortSignal,
-  options: { progress?: boolean; jobOptions?: Readonly<Record<string, unknown>> } = {},
+  options: {
+    progress?: boolean;
+    /** `watch`: the input directory may appear later (a warning says it is awaited). */
+    inputMayBeMissing?: boolean;
+    jobOptions?: Readonly<Record<string, unknown>>;
+  } = {},
 ): Promise<CreatedJob> {
   const flags = given as RunFlags;
   const logFormat = (flags['log-format'] ?? 'text') as LogFormat;
@@ -74,7 +79,11 @@ export async function createJob(
   const output = flags.output ? path.resolve(flags.output) : config.outputDir;
   if (!input) throw new UsageError('--input <ready-dir> is required (or etl.input_dir in --config)');
   if (!output) throw new UsageError('--output <processed-dir> is required (or etl.output_dir in --config)');
-  await checkInputDir(input, flags.input ? '--input' : 'etl.input_dir');
+  const inputExists = await checkInputDir(
+    input,
+    flags.input ? '--input' : 'etl.input_dir',
+    options.inputMayBeMissing,
+  );
   await checkOutputDir(output, flags.output ? '--output' : 'etl.output_dir');
   const channels = parseChannels(flags.channels, config.channels);
   const source = sourceOf(flags.source, config.source);
@@ -96,6 +105,8 @@ export async function createJob(
     reword,
   });
   const registry = config.plugins.length ? await loadPlugins(config.plugins, config.baseDir) : undefined;
+  if (!inputExists)
+    logger.warn('the input directory does not exist yet: waiting for it to appear', { input });
   const unsupported = await warnUnsupported(input, logger);
   const c = config;
   const sizes = new Map<string, number>();

@@ -8,9 +8,7 @@ function seconds(flag: string, value: string | undefined, allowZero: boolean): n
   if (value === undefined) return undefined;
   const n = Number(value);
   if (value.trim() === '' || !Number.isFinite(n) || n < 0 || (!allowZero && n === 0))
-    throw new UsageError(
-      `--${flag} must be a ${allowZero ? 'number ≥ 0' : 'positive number'} of seconds, got ${value}`,
-    );
+    throw new UsageError(`--${flag} must be a ${allowZero ? 'number ≥ 0' : 'positive number'} of seconds`);
   return n;
 }
 
@@ -27,6 +25,7 @@ export async function watchCommand(
   // No progress bar: a watch has no end to measure against. One log line per segment instead.
   const { job, logger, output, reword } = await createJob(flags, io, signal, rollbackSignal, {
     progress: false,
+    inputMayBeMissing: true,
     // `settleMs`: the job's settle interval (ETLJob option added on another branch).
     ...(settle !== undefined ? { jobOptions: { settleMs: settle * 1000 } } : {}),
   });
