@@ -113,7 +113,8 @@ export async function createJob(
   const job = new ETLJob({
     inputDir: input,
     outputDir: output,
-    deleteAfterProcessing: flags['keep-input'] ? false : (c.deleteAfterProcessing ?? true),
+    // With --in-place nothing may be deleted, even by a job that does not know `inPlace` yet.
+    deleteAfterProcessing: flags['keep-input'] || inPlace ? false : (c.deleteAfterProcessing ?? true),
     ...(c.channels ? { channelConfig: c.channels } : {}),
     ...(c.compression ? { compression: c.compression } : {}),
     source,
