@@ -88,7 +88,7 @@ export const IN_PLACE_OPTION: OptionSpec = {
   name: 'in-place',
   type: 'boolean',
   defaultText: 'off',
-  help: 'convert the segments where they are, without moving or deleting them (for read-only archives); a rerun skips what is already committed',
+  help: 'convert the segments where they lie: nothing in --input is moved, deleted or written (it may be read-only); claims and error reports go under <processed-dir>/coinbase/_state/; a rerun skips what is already committed',
 };
 
 export const QUEUE_OPTIONS: readonly OptionSpec[] = [
@@ -108,6 +108,12 @@ export const QUEUE_OPTIONS: readonly OptionSpec[] = [
   },
 ];
 
-/** What `run`, `watch` and `worker` do with a segment, and how to retry a failed one. */
-export const SEGMENT_INPUT_NOTE =
-  'A segment is deleted once its rows are committed to the output, unless --keep-input (then it is moved to done/) or --in-place (then it stays where it is). A segment that fails is moved to failed/ beside ready/ with <name>.error.json saying why, never deleted; after fixing the cause, `etl retry --input <ready-dir> <name>` (or --all) moves it back to ready/. Files with a compression the ETL cannot read (.bz2, .xz, .lz4, .zip, .7z, …) are left where they are and named in a warning and in the summary (unsupported_files).';
+/** What `run` and `watch` do with a segment (`--in-place` is `run`'s), and how to retry a failed one. */
+export function segmentInputNote(inPlace: boolean): string {
+  return [
+    `A segment is deleted once its rows are committed to the output, unless --keep-input (then it is moved to done/)${inPlace ? ' or --in-place (then it stays where it is)' : ''}.`,
+    `A segment that fails is moved to failed/ beside ready/ with <name>.error.json saying why${inPlace ? ' (with --in-place it stays, and the report is in <processed-dir>/coinbase/_state/failed/)' : ''}, never deleted;`,
+    'after fixing the cause, `etl retry --input <ready-dir> <name>` (or --all) moves it back to ready/.',
+    'Files with a compression the ETL cannot read (.bz2, .xz, .lz4, .zip, .7z, …) are left where they are and named in a warning and in the summary (unsupported_files).',
+  ].join(' ');
+}

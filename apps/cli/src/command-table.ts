@@ -13,8 +13,8 @@ import {
   OUTPUT_DIR_OPTION,
   OUTPUT_OPTIONS,
   QUEUE_OPTIONS,
-  SEGMENT_INPUT_NOTE,
   SOURCE_OPTION,
+  segmentInputNote,
 } from './command-options.js';
 import type { CommandSpec, OptionSpec } from './command-spec.js';
 
@@ -65,7 +65,7 @@ const RUN: CommandSpec = {
     IN_PLACE_OPTION,
     ...OUTPUT_OPTIONS,
   ],
-  input: SEGMENT_INPUT_NOTE,
+  input: segmentInputNote(true),
   notes: [EXIT_NOTE],
   run: async (flags, _positionals, ctx) =>
     (await import('./commands/run.js')).runCommand(flags, ctx.io, ctx.signal, ctx.rollbackSignal),
@@ -100,10 +100,14 @@ const WATCH: CommandSpec = {
     SOURCE_OPTION,
     MAX_ERRORS_OPTION,
     KEEP_INPUT_OPTION,
-    IN_PLACE_OPTION,
+    {
+      name: 'in-place',
+      type: 'boolean',
+      help: 'not taken by watch (exit 2): convert an archive in place with etl run --in-place',
+    },
     ...OUTPUT_OPTIONS,
   ],
-  input: `${SEGMENT_INPUT_NOTE} To drop files in safely, write them elsewhere on the same filesystem and rename them into ready/.`,
+  input: `${segmentInputNote(false)} To drop files in safely, write them elsewhere on the same filesystem and rename them into ready/.`,
   notes: [
     'Segments are taken in name order. At SIGINT/SIGTERM the current segment finishes, then the summary of everything processed is printed (exit 0).',
   ],

@@ -234,18 +234,6 @@ describe('usage mistakes are exit 2 and touch nothing', () => {
   });
 });
 
-describe('--in-place', () => {
-  it('never deletes the input, even before the job itself knows the option', async () => {
-    const { root, ready, output } = readyDir([SEGMENT]);
-    const hash = tree(root)[path.relative(root, path.join(ready, path.basename(SEGMENT)))];
-    const r = await etl(['run', '--input', ready, '--output', output, '--in-place', '--json']);
-    expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout).segments.processed).toBe(1);
-    // In ready/ once ETLJob converts in place; until then in done/: never gone.
-    expect(Object.values(tree(path.join(root, 'raw')))).toContain(hash);
-  });
-});
-
 describe('files with an unsupported compression', () => {
   it('are named in a warning and in the summary, and left where they are', async () => {
     const { root, ready, output } = readyDir([

@@ -113,8 +113,9 @@ export async function createJob(
   const job = new ETLJob({
     inputDir: input,
     outputDir: output,
-    // With --in-place nothing may be deleted, even by a job that does not know `inPlace` yet.
-    deleteAfterProcessing: flags['keep-input'] || inPlace ? false : (c.deleteAfterProcessing ?? true),
+    deleteAfterProcessing: flags['keep-input'] ? false : (c.deleteAfterProcessing ?? true),
+    // Read-only archives: nothing is moved, deleted or written in --input.
+    ...(inPlace ? { inPlace: true } : {}),
     ...(c.channels ? { channelConfig: c.channels } : {}),
     ...(c.compression ? { compression: c.compression } : {}),
     source,
@@ -124,8 +125,8 @@ export async function createJob(
     ...(maxErrors ? { maxErrors: maxErrors.value } : {}),
     ...(registry ? { registry } : {}),
     ...(channels?.length ? { channels } : {}),
-    // Options of ETLJob other branches add (`inPlace`; `settleMs` from watch): passed through.
-    ...({ ...(inPlace ? { inPlace: true } : {}), ...options.jobOptions } as object),
+    // Options of ETLJob another branch adds (`settleMs` from watch): passed through.
+    ...(options.jobOptions as object | undefined),
     logger,
     signal,
     ...(rollbackSignal ? { rollbackSignal } : {}),
