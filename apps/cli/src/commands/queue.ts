@@ -134,6 +134,15 @@ async function worker(
   const summary = flags['until-empty'] ? await w.runUntilEmpty({ signal }) : await w.runUntilAborted(signal);
   if (flags.json) io.stdout.write(`${toJson(workerJson(summary))}\n`);
   else if (!flags.quiet) io.stdout.write(workerText(summary, output));
+  const lost = summary.queue_state_lost;
+  if (lost) {
+    // The queue forgot work it had: an empty queue is not a finished job, so never exit 0.
+    const waiting = lost.unaccounted_segments.length + lost.pending_before;
+    io.stderr.write(
+      `etl worker: the queue's state in Redis was lost while this worker ran (${lost.reason}); ${summary.converted_segments.length} segment(s) converted by this worker are committed, and the segments not converted${waiting ? ` (at least ${Math.max(lost.unaccounted_segments.length, lost.pending_before)})` : ''} are still in the ready directory: run \`etl enqueue\` on it again (safe: converted segments are no longer there and committed output is never duplicated), then \`etl worker\`.\n`,
+    );
+    return 1;
+  }
   return summary.failed_jobs.length > 0 ? 1 : 0;
 }
 
@@ -155,6 +164,8 @@ function workerJson(s: WorkerSummary): Record<string, unknown> {
     elapsed_s: Math.round(s.elapsed_s * 1000) / 1000,
     failed_jobs: s.failed_jobs,
     retried_attempts: s.failures.filter((f) => !f.final).length,
+    unrecorded_segments: s.unrecorded_segments,
+    queue_state_lost: s.queue_state_lost,
   };
 }
 
