@@ -129,7 +129,7 @@ describe('etl worker when Redis loses the queue', () => {
 
     expect(lost.code, lost.stderr).toBe(1);
     expect(lost.stderr).toMatch(/the queue's state in Redis was lost while this worker ran/);
-    expect(lost.stderr).toMatch(/run `etl enqueue` on it again/);
+    expect(lost.stderr).toContain(`run \`etl enqueue --input ${ready}\` again`);
     const summary = JSON.parse(lost.stdout);
     expect(summary.queue_state_lost).not.toBeNull();
     const done = committed(output);

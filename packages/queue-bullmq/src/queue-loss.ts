@@ -5,6 +5,8 @@
  * epochs and the jobs it saw, and the queue's state is lost when the epoch key changed or
  * vanished, or a job it saw is unknown to its queue.
  */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { epochKey, type SegmentJobData, type SegmentQueueNames } from './segment-jobs.js';
@@ -19,12 +21,15 @@ export interface QueueStateLoss {
   readonly unaccounted_segments: string[];
   /** Jobs the queue still had to run at the last look before the loss (any worker's). */
   readonly pending_before: number;
+  /** The ready directory of the segments this worker saw (where to enqueue again), when on a file system. */
+  readonly ready_dir: string | null;
 }
 
 interface SeenJob {
   readonly queue: Queue;
   readonly id: string;
   readonly inputId: string | undefined;
+  readonly url: string | undefined;
 }
 
 export class QueueLossWatch {
@@ -53,6 +58,7 @@ export class QueueLossWatch {
       queue,
       id: job.id,
       inputId: typeof data?.inputId === 'string' ? data.inputId : undefined,
+      url: typeof data?.url === 'string' ? data.url : undefined,
     });
   }
 
@@ -87,7 +93,9 @@ export class QueueLossWatch {
   result(accounted: ReadonlySet<string>, convertQueue: string): QueueStateLoss | undefined {
     if (this.reason === undefined) return undefined;
     const unaccounted = new Set<string>();
+    let readyDir: string | null = null;
     for (const s of this.seen.values()) {
+      if (readyDir === null && s.url?.startsWith('file:')) readyDir = path.dirname(fileURLToPath(s.url));
       if (s.queue.name === convertQueue && s.inputId !== undefined && !accounted.has(s.inputId))
         unaccounted.add(s.inputId);
     }
@@ -95,6 +103,7 @@ export class QueueLossWatch {
       reason: this.reason,
       unaccounted_segments: [...unaccounted].sort(),
       pending_before: this.pendingBefore,
+      ready_dir: readyDir,
     };
   }
 }

@@ -137,9 +137,9 @@ async function worker(
   const lost = summary.queue_state_lost;
   if (lost) {
     // The queue forgot work it had: an empty queue is not a finished job, so never exit 0.
-    const waiting = lost.unaccounted_segments.length + lost.pending_before;
+    const input = lost.ready_dir ? ` --input ${lost.ready_dir}` : ' on the ready directory';
     io.stderr.write(
-      `etl worker: the queue's state in Redis was lost while this worker ran (${lost.reason}); ${summary.converted_segments.length} segment(s) converted by this worker are committed, and the segments not converted${waiting ? ` (at least ${Math.max(lost.unaccounted_segments.length, lost.pending_before)})` : ''} are still in the ready directory: run \`etl enqueue\` on it again (safe: converted segments are no longer there and committed output is never duplicated), then \`etl worker\`.\n`,
+      `etl worker: the queue's state in Redis was lost while this worker ran (${lost.reason}); the ${summary.converted_segments.length} segment(s) it converted are committed and every other segment is still in the ready directory: run \`etl enqueue${input}\` again, then \`etl worker\` (safe: converted segments are no longer there and committed output is never duplicated).\n`,
     );
     return 1;
   }
