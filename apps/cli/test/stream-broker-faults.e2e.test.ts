@@ -34,21 +34,33 @@ function sessionLines(total: number): string[] {
   return out;
 }
 
-async function publish(lines: readonly string[]): Promise<void> {
+async function publish(
+  lines: readonly string[],
+  { stream = STREAM, prefix = PREFIX, maxBytes = 0, offset = 0 } = {},
+): Promise<void> {
   const nc = await connectNats(nats.url);
-  await ensureMarketDataStream(nc, { name: STREAM, subjects: [`${PREFIX}.>`], storage: 'file' });
+  await ensureMarketDataStream(nc, {
+    name: stream,
+    subjects: [`${prefix}.>`],
+    storage: 'file',
+    ...(maxBytes ? { maxBytes } : {}),
+  });
   const publisher = new JetStreamPublisher({ connection: nc, maxInFlight: 256 });
   const encoder = new TextEncoder();
   for (const [i, line] of lines.entries()) {
     const data = JSON.parse(line).data;
     const product = data.events?.[0]?.product_id ?? data.events?.[0]?.updates?.[0]?.product_id ?? null;
-    await publisher.publish(marketDataSubject(PREFIX, data.channel, product), encoder.encode(line), `f${i}`);
+    await publisher.publish(
+      marketDataSubject(prefix, data.channel, product),
+      encoder.encode(line),
+      `f${offset + i}`,
+    );
   }
   await publisher.flush();
   await nc.close();
 }
 
-function streamArgs(output: string, durable: string): string[] {
+function streamArgs(output: string, durable: string, stream = STREAM, prefix = PREFIX): string[] {
   return [
     'stream',
     '--from',
@@ -56,9 +68,9 @@ function streamArgs(output: string, durable: string): string[] {
     '--output',
     output,
     '--stream',
-    STREAM,
+    stream,
     '--subject',
-    `${PREFIX}.>`,
+    `${prefix}.>`,
     '--durable',
     durable,
     '--roll-rows',
@@ -146,4 +158,35 @@ describe('etl stream while nats-server is SIGKILLed and restarted', () => {
       });
     }
   }, 170_000);
+
+  it('exits 1 naming the sequences when the stream removed messages it had not read yet', async () => {
+    // Small frames only (no snapshot), in a stream too small to keep all of them.
+    const lines = sessionLines(300).filter((l) => l.length < 20_000);
+    const bytes = (from: number, to: number) => lines.slice(from, to).reduce((n, l) => n + l.length, 0);
+    // Room for the first 20 frames, not for all 200: the oldest go first.
+    const maxBytes = Math.max(2 * bytes(0, 20), Math.floor(bytes(0, 200) / 2));
+    expect(maxBytes).toBeLessThan(bytes(0, 200) - bytes(0, 30));
+    const output = path.join(work, 'gap');
+    const gapStream = { stream: 'MD_GAP', prefix: 'md.gap', maxBytes };
+    await publish(lines.slice(0, 20), gapStream);
+    const first = await etl([
+      ...streamArgs(output, 'gap', 'MD_GAP', 'md.gap').slice(0, -3),
+      '--idle-exit',
+      '1',
+      '--json',
+    ]);
+    expect(first.code, first.stderr).toBe(0);
+    expect(JSON.parse(first.stdout)).toMatchObject({ records: 20, position: 20 });
+    // While no `etl stream` runs, the stream's size limit drops messages 21.. before anyone read them.
+    await publish(lines.slice(20, 200), { ...gapStream, offset: 20 });
+    const second = await etl([
+      ...streamArgs(output, 'gap', 'MD_GAP', 'md.gap').slice(0, -3),
+      '--idle-exit',
+      '1',
+      '--json',
+    ]);
+    expect(second.code).toBe(1);
+    expect(second.stderr).toMatch(/messages at sequence 21-\d+ were removed by the stream's limits/);
+    expect(second.stdout).toBe('');
+  }, 60_000);
 });
