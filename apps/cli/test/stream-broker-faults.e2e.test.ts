@@ -14,7 +14,7 @@ import { duckdb, etl, glob, SEGMENT } from './helpers.js';
 
 const STREAM = 'MD_FAULTS';
 const PREFIX = 'md.faults';
-const FRAMES = 16_380;
+const FRAMES = 21_840;
 const KILLS = 10;
 
 let work: string;
@@ -74,7 +74,7 @@ function streamArgs(output: string, durable: string, stream = STREAM, prefix = P
     '--durable',
     durable,
     '--roll-rows',
-    '3000',
+    '1000',
     '--roll-interval',
     '1',
     '--no-features',

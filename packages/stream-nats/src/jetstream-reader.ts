@@ -152,6 +152,8 @@ export class JetStreamReader implements Reader<SourceRecord> {
     let lastActivity = performance.now();
     let idleSince = lastActivity;
     let lastStallCheck = lastActivity;
+    /** The stream's next message for us at the last quiet check, if there was one. */
+    let stalledAt: number | undefined;
     /** Closes the consumer and opens it again right after the last record yielded. */
     const reopen = async (reason: string, details: Record<string, unknown>): Promise<void> => {
       const rest = await buffer.close();
@@ -194,12 +196,17 @@ export class JetStreamReader implements Reader<SourceRecord> {
               // Quiet: either the stream holds nothing new, or the consumer stalled after a
               // broker fault (its pull was lost with the server). Only the stream can tell.
               lastStallCheck = after;
-              const next = await probe.nextAfter(this.lastSeq).catch(() => undefined);
-              if (next !== undefined && !o.signal?.aborted) {
+              // null: the stream could not be asked (the server is restarting): not idle, not stalled.
+              const next = await probe.nextAfter(this.lastSeq).catch(() => null);
+              // A message stored a moment ago may simply be on its way: a stall is one still
+              // waiting at the next check (or when the read is about to end).
+              if (typeof next === 'number' && (stopping || next === stalledAt) && !o.signal?.aborted) {
+                stalledAt = undefined;
                 await reopen('no messages arrive although the stream holds more', { next_in_stream: next });
                 continue;
               }
-              if (stopping) break;
+              if (next !== null) stalledAt = next;
+              if (stopping && next === undefined) break;
             }
             if (idleMs > 0 && after - idleSince >= idleMs) {
               idleSince = after;
@@ -211,6 +218,7 @@ export class JetStreamReader implements Reader<SourceRecord> {
         }
         const taken = buffer.take(batchSize);
         lastActivity = idleSince = lastStallCheck = performance.now();
+        stalledAt = undefined;
         const { records, hole } = this.toRecords(taken, file, durable !== undefined);
         const skippedAfter = hole?.removedCheckAfter;
         if (skippedAfter !== undefined)
