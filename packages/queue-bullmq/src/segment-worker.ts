@@ -210,10 +210,19 @@ export class SegmentWorker {
   }
 
   /** Works until `signal` aborts. */
-  async runUntilAborted(signal: AbortSignal): Promise<WorkerSummary> {
+  async runUntilAborted(signal: AbortSignal, pollMs = 5000): Promise<WorkerSummary> {
     await this.start();
-    if (!signal.aborted)
-      await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+    while (!signal.aborted) {
+      await sleep(pollMs, signal);
+      if (signal.aborted || this.loss.lost) continue;
+      await this.loss.check(this.redis!, await this.pendingJobs()).catch(() => {});
+      if (this.loss.lost) {
+        // Keep serving (work enqueued again will come), but say it now, not only at the end.
+        this.logger.error("the queue's state in Redis was lost: enqueue the ready segments again", {
+          queues: this.queues.base,
+        });
+      }
+    }
     return this.finish();
   }
 
