@@ -1,5 +1,6 @@
 export type { DateCommit, DateManifest } from './date-commit.js';
 export { commitDate, DATES_DIR, dateDir, SUCCESS_MARKER } from './date-commit.js';
+export type { QueueStateLoss } from './queue-loss.js';
 export type { FailedJob, JobCounts, QueueStatus, QueueStatusOptions } from './queue-status.js';
 export { readQueueStatus } from './queue-status.js';
 export type { RedisConnectionOptions } from './redis-connection.js';
@@ -15,7 +16,14 @@ export type {
   SegmentQueueNames,
   StateJobResult,
 } from './segment-jobs.js';
-export { COMMIT_JOB, CONVERT_JOB, DEFAULT_QUEUE_NAME, STATE_JOB, segmentQueueNames } from './segment-jobs.js';
+export {
+  COMMIT_JOB,
+  CONVERT_JOB,
+  DEFAULT_QUEUE_NAME,
+  epochKey,
+  STATE_JOB,
+  segmentQueueNames,
+} from './segment-jobs.js';
 export type { FailureReport, ReadySegment, SegmentStorage } from './segment-storage.js';
 export { SharedFileSystemStorage } from './segment-storage.js';
 export type { SegmentTaskContext } from './segment-tasks.js';

@@ -18,6 +18,8 @@ export interface ProcessorSettings {
   readonly prefix: string;
   /** How long a state job waits before it looks again for its predecessor's state. */
   readonly waitPollMs: number;
+  /** File the threads append each committed conversion to (the worker's own record, see conversion-journal). */
+  readonly journal?: string;
 }
 
 /** Checks `workerData` is what {@link SegmentWorker} sends (a thread started otherwise fails clearly). */

@@ -11,7 +11,7 @@
  * The chain order is kept in Redis (a sorted set of every segment id ever enqueued), so the
  * first segment of a batch finds its predecessor in an earlier batch.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { type Logger, type Stats, StatsCollector, silentLogger } from '@etl/core';
 import { type FlowJob, FlowProducer, Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -20,6 +20,7 @@ import {
   COMMIT_JOB,
   CONVERT_JOB,
   type CommitJobData,
+  epochKey,
   jobIdFromKey,
   type SegmentJobData,
   type SegmentQueueNames,
@@ -116,6 +117,7 @@ export class SegmentEnqueuer {
     if (!fresh.length) return { segments: sorted.length, added: [], alreadyQueued, retried, dates: [] };
 
     const client = h.redis;
+    const epoch = await this.epoch();
     const [last] = await client.zrevrangebylex(this.chainKey, '+', '-', 'LIMIT', 0, 1);
     const firstNew = fresh.find((s) => !retried.includes(s.inputId));
     if (last !== undefined && firstNew && firstNew.inputId < last) {
@@ -152,6 +154,7 @@ export class SegmentEnqueuer {
         url: s.url,
         predecessor,
         date: s.date,
+        epoch,
       };
       const date = s.date ?? 'undated';
       let list = byDate.get(date);
@@ -169,7 +172,7 @@ export class SegmentEnqueuer {
     for (const [date, children] of byDate) {
       const ids = children.map((c) => (c.data as SegmentJobData).inputId);
       const commitJob = `commit-${date}-${createHash('sha1').update(ids.join('\n')).digest('hex').slice(0, 12)}`;
-      const data: CommitJobData = { date, segments: ids };
+      const data: CommitJobData = { date, segments: ids, epoch };
       flows.push({
         name: COMMIT_JOB,
         queueName: this.queues.commit,
@@ -264,13 +267,28 @@ export class SegmentEnqueuer {
     const raw = await client.hget(this.infoKey, inputId);
     if (!raw) return undefined;
     const info = JSON.parse(raw) as SegmentInfo;
-    const data: SegmentJobData = { ...info, inputId, predecessor: await this.predecessorOf(inputId) };
+    const data: SegmentJobData = {
+      ...info,
+      inputId,
+      predecessor: await this.predecessorOf(inputId),
+      epoch: await this.epoch(),
+    };
     return {
       name: STATE_JOB,
       queueName: this.queues.state,
       data,
       opts: { jobId: inputId, ...this.retryOptions(), ignoreDependencyOnFailure: true },
     };
+  }
+
+  /** The queue's epoch, created by the first enqueue into an empty Redis (see `epochKey`). */
+  private async epoch(): Promise<string> {
+    const client = this.handles!.redis;
+    const key = epochKey(this.prefix, this.queues);
+    await client.set(key, randomUUID(), 'NX');
+    const epoch = await client.get(key);
+    if (epoch === null) throw new Error(`Redis lost ${key} right after it was written`);
+    return epoch;
   }
 
   /** Removes a segment's failed convert job (and its failed state job) so it can be queued again. */

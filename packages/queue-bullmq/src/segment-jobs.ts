@@ -49,11 +49,17 @@ export interface SegmentJobData {
   readonly predecessor: string | null;
   /** `YYYY-MM-DD` the segment was opened (from its name), or null. */
   readonly date: string | null;
+  /**
+   * The queue's epoch when the job was added (see {@link epochKey}); a worker that finds another
+   * epoch, or none, in Redis knows the queue's state was lost since. Absent in older jobs.
+   */
+  readonly epoch?: string;
 }
 
 /** Payload of `commit` jobs. */
 export interface CommitJobData {
   readonly date: string;
+  readonly epoch?: string;
   /** Segment ids of the batch this commit closes. */
   readonly segments: readonly string[];
 }
@@ -94,6 +100,15 @@ export interface CommitJobResult {
   readonly segments: number;
   readonly failed: readonly string[];
   readonly manifest: string;
+}
+
+/**
+ * Redis key holding the queue's epoch: a random id written by the first enqueue into an empty
+ * Redis and carried by every job. Redis restarted without persistence (or flushed) loses it
+ * with the jobs, which is how workers tell "no work left" from "the work was forgotten".
+ */
+export function epochKey(prefix: string, queues: SegmentQueueNames): string {
+  return `${prefix}:${queues.base}:epoch`;
 }
 
 /** The segment id in a BullMQ job key (`bull:<queue>:<id>`). */

@@ -15,10 +15,13 @@ import {
   SegmentStatePass,
 } from '@etl/orchestrator';
 import { DelayedError, Queue, type SandboxedJob, UnrecoverableError } from 'bullmq';
+import { Redis } from 'ioredis';
+import { recordConversion } from './conversion-journal.js';
 import { type ProcessorSettings, readProcessorSettings } from './processor-settings.js';
 import {
   CONVERT_JOB,
   type ConvertJobResult,
+  epochKey,
   type SegmentJobData,
   STATE_JOB,
   type StateJobResult,
@@ -29,6 +32,8 @@ import { convertSegment, type SegmentTaskContext, saveSegmentState } from './seg
 interface ThreadContext extends SegmentTaskContext {
   readonly settings: ProcessorSettings;
   readonly stateQueue: Queue;
+  /** For the queue's epoch key (BullMQ keeps its own connections to itself). */
+  readonly redis: Redis;
 }
 
 let context: ThreadContext | undefined;
@@ -47,6 +52,8 @@ function createContext(): ThreadContext {
   });
   // A lost connection surfaces in the job that needs it; the listener only keeps it off the console.
   stateQueue.on('error', () => {});
+  const redis = new Redis({ ...settings.connection, maxRetriesPerRequest: null, lazyConnect: true });
+  redis.on('error', () => {});
   return {
     settings,
     pipeline: new CoinbaseSegmentPipeline(options),
@@ -55,14 +62,26 @@ function createContext(): ThreadContext {
     keepInput: settings.keepInput,
     ...(settings.channels ? { channels: settings.channels } : {}),
     stateQueue,
+    redis,
   };
 }
 
 /** True once the state after `predecessor` is saved or will never be. */
-async function predecessorSettled(ctx: ThreadContext, predecessor: string | null): Promise<boolean> {
+async function predecessorSettled(ctx: ThreadContext, data: SegmentJobData): Promise<boolean> {
+  const predecessor = data.predecessor;
   if (predecessor === null) return true;
   if (await ctx.statePass.hasCheckpoint(predecessor)) return true;
   const state = await ctx.stateQueue.getJobState(predecessor);
+  if (state === 'unknown' && data.epoch !== undefined) {
+    // Unknown because Redis forgot the whole queue, not because the job was removed: going on
+    // would save this segment's state without its predecessor's book, for every later segment.
+    const key = epochKey(ctx.settings.prefix, ctx.settings.queues);
+    const current = await ctx.redis.get(key);
+    if (current !== data.epoch)
+      throw new Error(
+        `the queue's state in Redis was lost (${key} is ${current ?? 'gone'}); enqueue the segments again`,
+      );
+  }
   return state === 'completed' || state === 'failed' || state === 'unknown';
 }
 
@@ -73,12 +92,15 @@ export default async function processSegmentJob(
   context ??= createContext();
   const ctx = context;
   switch (job.name) {
-    case CONVERT_JOB:
-      return convertSegment(ctx, job.data);
+    case CONVERT_JOB: {
+      const result = await convertSegment(ctx, job.data);
+      if (result.status === 'converted' && ctx.settings.journal)
+        await recordConversion(ctx.settings.journal, result);
+      return result;
+    }
     case STATE_JOB: {
       const ready =
-        (await ctx.statePass.hasCheckpoint(job.data.inputId)) ||
-        (await predecessorSettled(ctx, job.data.predecessor));
+        (await ctx.statePass.hasCheckpoint(job.data.inputId)) || (await predecessorSettled(ctx, job.data));
       if (!ready) {
         await job.moveToDelayed(Date.now() + ctx.settings.waitPollMs, token);
         throw new DelayedError();

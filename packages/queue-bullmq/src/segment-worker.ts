@@ -4,14 +4,18 @@
  * commit jobs are small file writes and run in the main thread. State jobs run one at a time
  * across all workers (the chain is ordered), conversions `concurrency` at a time per process.
  */
-import { hostname } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { errorMessage, type Logger, type Stats, silentLogger } from '@etl/core';
 import type { CoinbaseSegmentPipelineOptions } from '@etl/orchestrator';
 import { type Job, Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { readConversions } from './conversion-journal.js';
 import { commitDate } from './date-commit.js';
 import { processorEntry } from './processor-entry.js';
 import type { ProcessorSettings } from './processor-settings.js';
+import { QueueLossWatch } from './queue-loss.js';
 import { checkRedis, type RedisConnectionOptions, toConnectionOptions } from './redis-connection.js';
 import {
   type CommitJobData,
@@ -70,6 +74,12 @@ export class SegmentWorker {
   private startedAt = 0;
   private closing: Promise<void> | undefined;
   private readonly pendingHandlers = new Set<Promise<void>>();
+  private readonly loss: QueueLossWatch;
+  /** Segments whose conversion this worker saw end: done, already done, or failed for good. */
+  private readonly accounted = new Set<string>();
+  private journalDir: string | undefined;
+  /** For the queue's epoch key (BullMQ keeps its own connections to itself). */
+  private redis: Redis | undefined;
 
   constructor(private readonly options: SegmentWorkerOptions) {
     this.connection = toConnectionOptions(options.connection);
@@ -79,6 +89,7 @@ export class SegmentWorker {
     this.logger = options.logger ?? silentLogger;
     // The threads resolve segments through the same storage (plain data cannot carry another one).
     this.storage = new SharedFileSystemStorage();
+    this.loss = new QueueLossWatch(this.prefix, this.queues);
     const c = options.concurrency ?? 1;
     if (!Number.isInteger(c) || c < 1)
       throw new RangeError(`concurrency must be a whole number ≥ 1, got ${c}`);
@@ -97,11 +108,15 @@ export class SegmentWorker {
       );
       this.queueHandles.push(q);
     }
+    this.redis = new Redis({ ...connection });
+    this.redis.on('error', () => {});
     // The chain of book states is ordered: one state job at a time, whichever worker runs it.
     await this.queueHandles[0]!.setGlobalConcurrency(1);
 
     const entry = processorEntry();
+    this.journalDir = mkdtempSync(path.join(tmpdir(), 'etl-worker-'));
     const settings: ProcessorSettings = {
+      journal: path.join(this.journalDir, 'converted.ndjson'),
       outputDir: path.resolve(this.options.outputDir),
       ...(this.options.channelConfig ? { channelConfig: this.options.channelConfig } : {}),
       ...(this.options.compression ? { compression: this.options.compression } : {}),
@@ -150,6 +165,9 @@ export class SegmentWorker {
         this.pendingHandlers.add(handled);
       });
     }
+    state.on('active', (job) => this.loss.saw(this.queueHandles[0]!, job));
+    convert.on('active', (job) => this.loss.saw(this.queueHandles[1]!, job));
+    commit.on('active', (job) => this.loss.saw(this.queueHandles[2]!, job));
     state.on('completed', (job, result) => this.onState(job, result));
     convert.on('completed', (job, result) => this.onConverted(job, result));
     commit.on('completed', (_job, result) => this.onCommitted(result));
@@ -180,7 +198,11 @@ export class SegmentWorker {
     let quiet = 0;
     while (!options.signal?.aborted) {
       await sleep(options.pollMs ?? 250, options.signal);
-      if ((await this.pendingJobs()) === 0) {
+      const pending = await this.pendingJobs();
+      await this.loss.check(this.redis!, pending);
+      // Nothing the queue says can be trusted any more: stop taking jobs.
+      if (this.loss.lost) break;
+      if (pending === 0) {
         if (++quiet >= 2) break;
       } else quiet = 0;
     }
@@ -188,10 +210,19 @@ export class SegmentWorker {
   }
 
   /** Works until `signal` aborts. */
-  async runUntilAborted(signal: AbortSignal): Promise<WorkerSummary> {
+  async runUntilAborted(signal: AbortSignal, pollMs = 5000): Promise<WorkerSummary> {
     await this.start();
-    if (!signal.aborted)
-      await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+    while (!signal.aborted) {
+      await sleep(pollMs, signal);
+      if (signal.aborted || this.loss.lost) continue;
+      await this.loss.check(this.redis!, await this.pendingJobs()).catch(() => {});
+      if (this.loss.lost) {
+        // Keep serving (work enqueued again will come), but say it now, not only at the end.
+        this.logger.error("the queue's state in Redis was lost: enqueue the ready segments again", {
+          queues: this.queues.base,
+        });
+      }
+    }
     return this.finish();
   }
 
@@ -200,9 +231,36 @@ export class SegmentWorker {
     await Promise.all(this.workers.map((w) => w.close()));
     await Promise.all(this.pendingHandlers);
     const failedJobs = await this.failuresSinceStart();
+    await this.loss.check(this.redis!, 0);
+    await this.loss.checkJobs();
     await this.close();
-    this.tally.finished((Date.now() - this.startedAt) / 1000, failedJobs);
+    await this.mergeJournal();
+    this.tally.finished(
+      (Date.now() - this.startedAt) / 1000,
+      failedJobs,
+      this.loss.result(this.accounted, this.queues.convert),
+    );
     return this.summary();
+  }
+
+  /**
+   * Adds the conversions the threads recorded but BullMQ never reported as completed (Redis lost
+   * the job before its completion was stored): their output is committed, so they are this
+   * worker's work and belong in its summary.
+   */
+  private async mergeJournal(): Promise<void> {
+    const dir = this.journalDir;
+    if (!dir) return;
+    const reported = new Set(this.tally.summary().converted_segments);
+    for (const result of await readConversions(path.join(dir, 'converted.ndjson'))) {
+      if (reported.has(result.inputId)) continue;
+      reported.add(result.inputId);
+      this.accounted.add(result.inputId);
+      this.tally.converted(result, { unrecorded: true });
+      this.logger.warn('segment converted, but the queue never recorded it', { segment: result.segment });
+    }
+    rmSync(dir, { recursive: true, force: true });
+    this.journalDir = undefined;
   }
 
   /** Lets running jobs finish, then disconnects. */
@@ -211,6 +269,7 @@ export class SegmentWorker {
       await Promise.all(this.workers.map((w) => w.close()));
       await Promise.all(this.pendingHandlers);
       await Promise.all(this.queueHandles.map((q) => q.close()));
+      await this.redis?.quit().catch(() => this.redis?.disconnect());
     })();
     return this.closing;
   }
@@ -261,6 +320,7 @@ export class SegmentWorker {
   }
 
   private onConverted(job: Job<SegmentJobData>, result: ConvertJobResult): void {
+    this.accounted.add(result.inputId);
     this.tally.converted(result);
     if (result.status === 'converted') {
       this.logger.info('segment converted', {
@@ -291,6 +351,7 @@ export class SegmentWorker {
       final,
     };
     this.tally.failed(failure, final && queue === this.queues.convert);
+    if (final && queue === this.queues.convert) this.accounted.add((job.data as SegmentJobData).inputId);
     this.logger[final ? 'error' : 'warn'](final ? 'job failed' : 'job attempt failed, will retry', {
       ...failure,
     });

@@ -1,5 +1,6 @@
 /** What one worker process did: its job results added up, for its summary and its stats. */
 import { type Stats, StatsCollector } from '@etl/core';
+import type { QueueStateLoss } from './queue-loss.js';
 import type { CommitJobResult, ConvertJobResult, DatasetCounts, StateJobResult } from './segment-jobs.js';
 
 export interface JobFailure {
@@ -26,6 +27,13 @@ export interface WorkerSummary {
   failures: JobFailure[];
   /** Jobs of the pipeline (any worker's) that failed for good while this worker ran. */
   failed_jobs: JobFailure[];
+  /**
+   * Segments this worker converted (output committed, input finished) whose completion the queue
+   * never recorded, because Redis lost the job. They are in `converted_segments` too.
+   */
+  unrecorded_segments: string[];
+  /** Set when the queue's state in Redis vanished while this worker ran: the run is not complete. */
+  queue_state_lost: QueueStateLoss | null;
 }
 
 /** Adds job results into a {@link WorkerSummary} and the worker's {@link Stats}. */
@@ -42,6 +50,8 @@ export class WorkerTally {
     elapsed_s: 0,
     failures: [],
     failed_jobs: [],
+    unrecorded_segments: [],
+    queue_state_lost: null,
   };
   private readonly stats_ = new StatsCollector('segment-worker');
 
@@ -51,7 +61,7 @@ export class WorkerTally {
     else this.s.states.present++;
   }
 
-  converted(result: ConvertJobResult): void {
+  converted(result: ConvertJobResult, how: { unrecorded?: boolean } = {}): void {
     this.stats_.recordsIn += result.lines;
     this.stats_.bytesIn += result.bytesIn;
     if (result.status === 'already-done') {
@@ -61,6 +71,7 @@ export class WorkerTally {
     }
     this.s.segments.converted++;
     this.s.converted_segments.push(result.inputId);
+    if (how.unrecorded) this.s.unrecorded_segments.push(result.inputId);
     this.stats_.count('segments_converted');
     this.s.quarantined_lines += result.quarantinedLines;
     this.s.lines += result.lines;
@@ -87,9 +98,10 @@ export class WorkerTally {
     if (segmentFailed) this.s.segments.failed++;
   }
 
-  finished(elapsedS: number, failedJobs: JobFailure[]): void {
+  finished(elapsedS: number, failedJobs: JobFailure[], lost?: QueueStateLoss): void {
     this.s.elapsed_s = elapsedS;
     this.s.failed_jobs = failedJobs;
+    this.s.queue_state_lost = lost ?? null;
   }
 
   summary(): WorkerSummary {

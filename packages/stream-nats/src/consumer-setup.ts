@@ -66,18 +66,28 @@ function isNotFound(error: unknown): boolean {
   return /consumer not found/i.test(errorMessage(error));
 }
 
+export interface OpenedConsumer {
+  readonly consumer: Consumer;
+  /**
+   * Stream sequence its first message must have when it continues earlier work (right after an
+   * existing durable's ack floor); undefined for a new start.
+   */
+  readonly continuesAt?: number;
+}
+
 /** The consumer to pull from, created (or re-created) as `setup` asks. */
 export async function openConsumer(
   connection: NatsConnection,
   js: JetStreamClient,
   setup: ConsumerSetup,
-): Promise<Consumer> {
+): Promise<OpenedConsumer> {
   const policy = deliverPolicyFor(setup.start);
   if (setup.durable === undefined) {
-    return js.consumers.get(setup.stream, {
+    const consumer = await js.consumers.get(setup.stream, {
       ...policy,
       ...(setup.filterSubject ? { filter_subjects: setup.filterSubject } : {}),
     });
+    return { consumer };
   }
   const jsm = await jetstreamManager(connection);
   const existing = await jsm.consumers.info(setup.stream, setup.durable).catch((error: unknown) => {
@@ -130,5 +140,8 @@ export async function openConsumer(
       ...(filter ? { filter_subject: filter } : {}),
     });
   }
-  return js.consumers.get(setup.stream, setup.durable);
+  const consumer = await js.consumers.get(setup.stream, setup.durable);
+  // An existing durable goes on after its ack floor: what comes next must follow it.
+  const floor = existing && !setup.recreate ? existing.ack_floor.stream_seq : 0;
+  return { consumer, ...(floor > 0 ? { continuesAt: floor + 1 } : {}) };
 }

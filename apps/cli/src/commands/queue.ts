@@ -107,6 +107,15 @@ async function worker(
   };
   if (flags.json) io.stdout.write(`${toJson(workerJson(summary))}\n`);
   else if (!flags.quiet) io.stdout.write(workerText(summary, output));
+  const lost = summary.queue_state_lost;
+  if (lost) {
+    // The queue forgot work it had: an empty queue is not a finished job, so never exit 0.
+    const input = lost.ready_dir ? ` --input ${lost.ready_dir}` : ' on the ready directory';
+    io.stderr.write(
+      `etl worker: the queue's state in Redis was lost while this worker ran (${lost.reason}); the ${summary.converted_segments.length} segment(s) it converted are committed and every other segment is still in the ready directory: run \`etl enqueue${input}\` again, then \`etl worker\` (safe: converted segments are no longer there and committed output is never duplicated).\n`,
+    );
+    return 1;
+  }
   return summary.failed_jobs.length > 0 ? 1 : 0;
 }
 
@@ -128,6 +137,8 @@ function workerJson(s: WorkerSummary): Record<string, unknown> {
     elapsed_s: Math.round(s.elapsed_s * 1000) / 1000,
     failed_jobs: s.failed_jobs,
     retried_attempts: s.failures.filter((f) => !f.final).length,
+    unrecorded_segments: s.unrecorded_segments,
+    queue_state_lost: s.queue_state_lost,
   };
 }
 
