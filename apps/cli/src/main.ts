@@ -10,9 +10,14 @@ export const HELP = `etl — Coinbase market-data segments to typed, Hive-partit
 Usage:
   etl run     --input <ready-dir> --output <processed-dir> [--config <file>]
               [--mode all|date|range] [--date D] [--start-date D] [--end-date D]
-              [--channels level2,market_trades,...] [--keep-input] [--json] [--quiet]
+              [--channels level2,market_trades,...] [--source coinbase|coinbase-exchange]
+              [--keep-input] [--json] [--quiet]
               [--log-format text|json] [--log-level debug|info|warn|error]
-  etl watch   --input <ready-dir> --output <processed-dir> [--poll-interval <seconds>] [run options]
+  etl watch   --input <ready-dir> --output <processed-dir> [--poll-interval <seconds>]
+              [--settle <seconds>] [run options]
+              A file is taken once unchanged for --settle seconds (default 3); one whose last
+              line is cut waits 10 x longer (at least 60 s). Drop files in safely: write them
+              elsewhere on the same filesystem, then mv/rename them into ready/.
   etl inspect <file|dir> [--json]
   etl query   "<SQL>" [--output <processed-dir>] [--json|--csv] [--max-rows N]
   etl enqueue --input <ready-dir> --queue <redis-url> [--queue-name etl] [--json]
@@ -45,6 +50,8 @@ const RUN_OPTIONS = {
   'log-format': { type: 'string' },
   'log-level': { type: 'string' },
   'poll-interval': { type: 'string' },
+  settle: { type: 'string' },
+  source: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 

@@ -10,6 +10,7 @@ import { ConfigError, errorMessage, type Logger, type ProcessorRegistry, silentL
 import type { ParquetCompression } from '@etl/writer-parquet';
 import { writeFileAtomic } from './atomic-file.js';
 import type { ChannelConfigMap } from './channel-config.js';
+import { syncDirectories } from './durable-dirs.js';
 import { addSegment, emptySummary, type JobSummary, mergeSummary } from './job-summary.js';
 import {
   type ClaimOptions,
@@ -23,6 +24,7 @@ import { recoverOutput, SegmentPublishError } from './segment-commit.js';
 import { isInterruption, isOutputFault, outputProblem } from './segment-fault.js';
 import { isSegmentFile, segmentDate } from './segment-id.js';
 import { CoinbaseSegmentPipeline, type CoinbaseSource, type SegmentResult } from './segment-pipeline.js';
+import { DEFAULT_SETTLE_MS, SettleGate } from './settle-gate.js';
 
 export type { JobSummary } from './job-summary.js';
 
@@ -56,6 +58,14 @@ export interface ETLJobOptions {
   readonly claimStaleMs?: number;
   /** How often to look again while an earlier segment is being converted by another process (ms). */
   readonly waitPollMs?: number;
+  /** Largest quarantine file of one segment, in bytes (default 64 MiB); more fails the segment. */
+  readonly quarantineLimitBytes?: number;
+  /**
+   * `watch` takes a file only once it has not changed for this long (ms, default 3000); see
+   * settle-gate.ts. A file whose last line is cut waits `cutLineGraceMs` (default max(60 s, 10 ×)).
+   */
+  readonly settleMs?: number;
+  readonly cutLineGraceMs?: number;
   readonly onEvent?: (event: JobEvent) => void;
 }
 
@@ -89,6 +99,8 @@ export class ETLJob {
   private readonly logger: Logger;
   private readonly claimOptions: ClaimOptions;
   private recovered = false;
+  /** Set while watching: only settled files of ready/ are taken. */
+  private settleGate: SettleGate | undefined;
 
   constructor(private readonly options: ETLJobOptions) {
     this.inputDir = options.inputDir;
@@ -111,6 +123,9 @@ export class ETLJob {
       ...(options.compression ? { compression: options.compression } : {}),
       ...(options.registry ? { registry: options.registry } : {}),
       ...(options.maxErrors !== undefined ? { maxErrors: options.maxErrors } : {}),
+      ...(options.quarantineLimitBytes !== undefined
+        ? { quarantineLimitBytes: options.quarantineLimitBytes }
+        : {}),
       logger: this.logger,
     });
   }
@@ -133,12 +148,20 @@ export class ETLJob {
     const signal = options.signal ?? this.options.signal;
     const total = emptySummary();
     const started = Date.now();
-    while (!signal?.aborted) {
-      const summary = await this.run(() => true, signal);
-      mergeSummary(total, summary);
-      // An unwritable output fails every segment alike: stop instead of emptying ready/ into failed/.
-      if (signal?.aborted || summary.stopped !== undefined) break;
-      await sleep(options.pollIntervalMs ?? 2000, signal);
+    this.settleGate = new SettleGate(this.options.settleMs ?? DEFAULT_SETTLE_MS, {
+      logger: this.logger,
+      ...(this.options.cutLineGraceMs !== undefined ? { cutLineGraceMs: this.options.cutLineGraceMs } : {}),
+    });
+    try {
+      while (!signal?.aborted) {
+        const summary = await this.run(() => true, signal);
+        mergeSummary(total, summary);
+        // An unwritable output fails every segment alike: stop instead of emptying ready/ into failed/.
+        if (signal?.aborted || summary.stopped !== undefined) break;
+        await sleep(options.pollIntervalMs ?? 2000, signal);
+      }
+    } finally {
+      this.settleGate = undefined;
     }
     total.elapsed_s = (Date.now() - started) / 1000;
     return total;
@@ -155,10 +178,12 @@ export class ETLJob {
 
   /** Segments waiting in ready/ or left in processing/, in name (= time) order. */
   private async pending(match: (date: string | undefined) => boolean): Promise<string[]> {
-    const [ready, leftovers] = await Promise.all([
+    const [listed, leftovers] = await Promise.all([
       this.listSegments(this.inputDir),
       this.listSegments(this.processingDir),
     ]);
+    // A watch leaves files that may still be being written in ready/ until they settle.
+    const ready = this.settleGate ? await this.settleGate.settled(this.inputDir, listed) : listed;
     return [...new Set([...leftovers, ...ready])].filter((n) => match(segmentDate(n) ?? undefined)).sort();
   }
 
@@ -248,12 +273,13 @@ export class ETLJob {
           ...(this.options.channels ? { channels: this.options.channels } : {}),
           ...(rollback ? { signal: rollback } : {}),
           resume: true,
+          inputName: path.join(this.inputDir, name),
         });
       } catch (error) {
         return await this.failed(claim, error, summary);
       }
       try {
-        await this.finish(claim.path, name);
+        await this.finish(claim.path, name, result, summary);
       } catch (error) {
         // The output is committed; the next run finds it so and only retries this step.
         const message = `output committed, but the input could not be removed: ${errorMessage(error)}`;
@@ -361,13 +387,28 @@ export class ETLJob {
     );
   }
 
-  private async finish(file: string, name: string): Promise<void> {
-    if (this.options.deleteAfterProcessing ?? true) {
+  /**
+   * Deletes the converted input, or moves it to done/: with `deleteAfterProcessing: false`, and
+   * whenever lines of datasets this run does not write are in it (those are in no output).
+   */
+  private async finish(
+    file: string,
+    name: string,
+    result: SegmentResult,
+    summary: JobSummary,
+  ): Promise<void> {
+    if ((this.options.deleteAfterProcessing ?? true) && result.keepInput === undefined) {
       await unlink(file);
       return;
     }
     await mkdir(this.doneDir, { recursive: true });
-    await rename(file, path.join(this.doneDir, name));
+    const kept = path.join(this.doneDir, name);
+    await rename(file, kept);
+    await syncDirectories([this.doneDir, path.dirname(this.doneDir), path.dirname(file)]);
+    if (result.keepInput !== undefined && (this.options.deleteAfterProcessing ?? true)) {
+      summary.kept_inputs.push({ segment: name, path: kept, reason: result.keepInput });
+      this.logger.warn(`${name}: ${result.keepInput}`, { segment: name, kept });
+    }
   }
 
   private async fail(file: string, name: string, error: unknown, message: string): Promise<void> {
@@ -385,6 +426,7 @@ export class ETLJob {
       path.join(this.failedDir, `${name}.error.json`),
       `${JSON.stringify(report, null, 2)}\n`,
     );
+    await syncDirectories([this.failedDir, path.dirname(this.failedDir), path.dirname(file)]);
   }
 }
 

@@ -24,6 +24,8 @@ export interface RunFlags {
   'log-format'?: string;
   'log-level'?: string;
   'poll-interval'?: string;
+  settle?: string;
+  source?: string;
 }
 
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
@@ -40,7 +42,7 @@ export async function createJob(
   io: { stderr: NodeJS.WriteStream },
   signal: AbortSignal,
   rollbackSignal?: AbortSignal,
-  options: { progress?: boolean } = {},
+  options: { progress?: boolean; settleMs?: number } = {},
 ) {
   const logFormat = (flags['log-format'] ?? 'text') as LogFormat;
   if (logFormat !== 'text' && logFormat !== 'json') throw new UsageError('--log-format must be text or json');
@@ -73,6 +75,9 @@ export async function createJob(
     ?.split(',')
     .map((s) => s.trim())
     .filter(Boolean);
+  if (flags.source !== undefined && flags.source !== 'coinbase' && flags.source !== 'coinbase-exchange')
+    throw new UsageError(`--source must be coinbase or coinbase-exchange, got ${flags.source}`);
+  const source = (flags.source as 'coinbase' | 'coinbase-exchange' | undefined) ?? c.source;
   const sizes = new Map<string, number>();
   const job = new ETLJob({
     inputDir: input,
@@ -80,13 +85,14 @@ export async function createJob(
     deleteAfterProcessing: flags['keep-input'] ? false : (c.deleteAfterProcessing ?? true),
     ...(c.channels ? { channelConfig: c.channels } : {}),
     ...(c.compression ? { compression: c.compression } : {}),
-    ...(c.source ? { source: c.source } : {}),
+    ...(source ? { source } : {}),
     ...(c.processingDir ? { processingDir: c.processingDir } : {}),
     ...(c.doneDir ? { doneDir: c.doneDir } : {}),
     ...(c.failedDir ? { failedDir: c.failedDir } : {}),
     ...(c.maxErrors !== undefined ? { maxErrors: c.maxErrors } : {}),
     ...(registry ? { registry } : {}),
     ...(channels?.length ? { channels } : {}),
+    ...(options.settleMs !== undefined ? { settleMs: options.settleMs } : {}),
     logger,
     signal,
     ...(rollbackSignal ? { rollbackSignal } : {}),
@@ -142,6 +148,8 @@ export function summaryJson(summary: JobSummary): Record<string, unknown> {
     lines: summary.lines,
     bytes_in: summary.bytes_in,
     failures: summary.failures,
+    kept_inputs: summary.kept_inputs,
+    skipped_lines: summary.skipped_lines,
     interrupted: summary.interrupted,
     ...(summary.stopped !== undefined ? { stopped: summary.stopped } : {}),
   };
@@ -174,6 +182,12 @@ export function summaryText(
     '',
     `Output:   ${path.join(output, 'coinbase')}`,
   ];
+  const skipped = Object.entries(summary.skipped_lines);
+  if (skipped.length)
+    lines.push(
+      `Not converted (dataset not written): ${skipped.map(([c, n]) => `${c} ${formatCount(n)} lines`).join(', ')}`,
+    );
+  for (const k of summary.kept_inputs) lines.push(`KEPT ${k.segment} in ${k.path}: ${k.reason}`);
   for (const f of summary.failures) lines.push(`FAILED ${f.segment}: ${f.error}`);
   if (summary.stopped !== undefined) lines.push(`STOPPED early: ${summary.stopped}`);
   // A signal is how a watch ends: only a `run` cut short has segments left behind.
