@@ -45,4 +45,25 @@ describe('QuarantineSpool', () => {
     expect(await spool.finish()).toBeUndefined();
     expect(existsSync(path.join(dir, 'q'))).toBe(false);
   });
+
+  it('names input lines by the path the user gave and fails at the cap instead of cutting', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'etl-spool-'));
+    const spool = new QuarantineSpool(path.join(dir, 'q', 's.ndjson'), '/raw/processing/s.ndjson', {
+      inputName: '/raw/ready/s.ndjson',
+      limitBytes: 12_000,
+    });
+    spool.put(entry('/raw/processing/s.ndjson', 1));
+    await spool.flush();
+    spool.put(entry('/raw/processing/s.ndjson', 2)); // 2 × ~5 KB + this one: over 12 000 bytes
+    spool.put(entry('/raw/processing/s.ndjson', 3));
+    await expect(spool.flush()).rejects.toMatchObject({ code: 'E_QUARANTINE_FULL' });
+    await expect(spool.finish()).rejects.toMatchObject({ code: 'E_QUARANTINE_FULL' });
+    await spool.discard();
+    const spool2 = new QuarantineSpool(path.join(dir, 'q', 't.ndjson'), '/raw/processing/t.ndjson', {
+      inputName: '/raw/ready/t.ndjson',
+    });
+    spool2.put(entry('/raw/processing/t.ndjson', 4));
+    const temp = await spool2.finish();
+    expect(JSON.parse(readFileSync(temp!, 'utf8'))).toMatchObject({ file: '/raw/ready/t.ndjson', line: 4 });
+  });
 });
