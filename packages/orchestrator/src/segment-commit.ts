@@ -63,8 +63,10 @@ export interface SegmentManifest {
   readonly config?: string;
   /** Rows the writer rejected (they are in the quarantine file too). */
   readonly quarantinedRows?: number;
-  /** Data lines not converted because their dataset was not written: the input must be kept. */
+  /** Data lines not converted because their dataset was not written, by channel. */
   readonly skippedLines?: Readonly<Record<string, number>>;
+  /** Why the input must be kept (in done/), not deleted, once published. */
+  readonly keepInput?: string;
 }
 
 export interface CommitOptions {
@@ -74,6 +76,7 @@ export interface CommitOptions {
   readonly config?: string;
   readonly quarantinedRows?: number;
   readonly skippedLines?: Readonly<Record<string, number>>;
+  readonly keepInput?: string;
   readonly logger?: Logger;
 }
 
@@ -262,6 +265,7 @@ export async function commitSegment(
     ...(options.input ? { input: options.input } : {}),
     ...(options.config ? { config: options.config } : {}),
     ...(options.skippedLines ? { skippedLines: options.skippedLines } : {}),
+    ...(options.keepInput ? { keepInput: options.keepInput } : {}),
     files,
     ...(side.length ? { side } : {}),
     ...(replaced.size ? { replaced: [...replaced] } : {}),

@@ -328,7 +328,9 @@ export class CoinbaseSegmentPipeline {
           input: { bytes: info.size, mtimeMs: info.mtimeMs, lines: readerStats.recordsIn },
           config,
           quarantinedRows: quarantine.rowCount,
-          ...(verdict.kind === 'keep' ? { skippedLines: verdict.skippedLines } : {}),
+          ...(verdict.kind === 'keep'
+            ? { skippedLines: verdict.skippedLines, keepInput: verdict.reason }
+            : {}),
           logger: this.logger,
         },
       );
@@ -375,11 +377,8 @@ export class CoinbaseSegmentPipeline {
       bytesIn: manifest.input?.bytes ?? 0,
       manifest,
       resumed: true,
-      ...(manifest.skippedLines
-        ? {
-            keepInput: `lines of datasets this run does not write were not converted; the input is kept in done/ instead of being deleted`,
-            skippedLines: manifest.skippedLines,
-          }
+      ...(manifest.keepInput
+        ? { keepInput: manifest.keepInput, skippedLines: manifest.skippedLines ?? {} }
         : {}),
       stats: NO_STATS,
     };

@@ -53,8 +53,10 @@ describe('judgeSegment', () => {
     expect(failure({ quarantinedLines: 10, feed: undefined })).toContain('all 10 lines were quarantined');
   });
 
-  it('fails a segment with a line longer than the reader bound (its quarantine entry is cut)', () => {
-    expect(failure({ cutLines: 1, firstCutLine: 7, quarantinedLines: 1 })).toContain('the first is line 7');
+  it('keeps a segment with a line longer than the reader bound (its quarantine entry is cut)', () => {
+    const v = judgeSegment({ ...base, cutLines: 1, firstCutLine: 7, quarantinedLines: 1 });
+    expect(v).toMatchObject({ kind: 'keep', skippedLines: {} });
+    expect(v.kind === 'keep' && v.reason).toContain('the first is line 7');
   });
 
   it('fails a segment whose data lines produced no row, and one whose datasets are all unselected', () => {

@@ -113,7 +113,10 @@ export interface SegmentEvidence {
 
 export type SegmentVerdict =
   | { readonly kind: 'delete' }
-  /** Converted, but lines of unwritten datasets are in it: keep the input in done/. */
+  /**
+   * Converted, but not all of it is in the output (lines of unwritten datasets, lines too long to
+   * quarantine whole): keep the input in done/.
+   */
   | { readonly kind: 'keep'; readonly reason: string; readonly skippedLines: Record<string, number> };
 
 /** A segment that must not be committed: nothing of it is written, its input goes to failed/. */
@@ -142,11 +145,6 @@ const FEED_HINT: Record<CoinbaseSource, string> = {
 export function judgeSegment(e: SegmentEvidence): SegmentVerdict {
   const where = `${e.input}:`;
   const wrongFeed = e.feed !== undefined && e.feed !== e.source ? `; ${FEED_HINT[e.feed]}` : '';
-  if (e.cutLines > 0) {
-    throw new UnusableSegmentError(
-      `${where} ${e.cutLines} line(s) (the first is line ${e.firstCutLine}) are longer than the reader's line bound and could not be kept whole in the quarantine; the segment is kept unconverted so no data is lost`,
-    );
-  }
   if (e.lines > 0 && e.quarantinedLines >= e.lines) {
     throw new UnusableSegmentError(
       `${where} all ${e.lines} lines were quarantined, nothing was converted${wrongFeed || ' (see the log for the reasons)'}`,
@@ -168,10 +166,18 @@ export function judgeSegment(e: SegmentEvidence): SegmentVerdict {
         : `it holds data lines (${list(dataLines)}) but no row was written`;
     throw new UnusableSegmentError(`${where} nothing was converted: ${why}${wrongFeed}`);
   }
-  if (Object.keys(skipped).length > 0) {
+  const reasons: string[] = [];
+  if (Object.keys(skipped).length > 0)
+    reasons.push(`lines of datasets this run does not write were not converted (${list(skipped)})`);
+  // The rest of the segment converts, but the quarantine holds only the head of such a line.
+  if (e.cutLines > 0)
+    reasons.push(
+      `${e.cutLines} line(s) longer than the reader's line bound (the first is line ${e.firstCutLine}) are only partly in the quarantine`,
+    );
+  if (reasons.length > 0) {
     return {
       kind: 'keep',
-      reason: `lines of datasets this run does not write were not converted (${list(skipped)}); the input is kept in done/ instead of being deleted`,
+      reason: `${reasons.join('; ')}; the input is kept in done/ instead of being deleted`,
       skippedLines: skipped,
     };
   }
