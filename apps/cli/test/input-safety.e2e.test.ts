@@ -126,7 +126,7 @@ describe('etl run keeps an input whose rows are not in the output', () => {
     expect(existsSync(stage(ready, 'done'))).toBe(false);
   });
 
-  it('quarantines a bad line over 4 KiB whole, named by its ready/ path', async () => {
+  it('quarantines bad lines over 4 KiB whole and exactly as they were, named by their ready/ path', async () => {
     const name = 'segment_20260809T21_00001.ndjson';
     const { root, ready, output } = readyDir([]);
     const lines = readFileSync(SEGMENT, 'utf8').split('\n');
@@ -134,22 +134,29 @@ describe('etl run keeps an input whose rows are not in the output', () => {
     const longest = lines.reduce((a, b) => (b.length > a.length ? b : a));
     const bad = `${longest.slice(0, 40_000)}€ü`;
     expect(Buffer.byteLength(bad)).toBeGreaterThan(4096 * 9);
+    // Valid JSON the parser rejects (no channel), spaced as no serializer would write it.
+    const unusable = longest.replace('"channel":"l2_data"', '"channel" :  ""');
+    expect(unusable).not.toBe(longest);
     lines.splice(10, 0, bad);
+    lines.splice(20, 0, unusable);
     const input = path.join(root, name);
     writeFileSync(input, lines.join('\n'));
     writeFileSync(path.join(ready, name), readFileSync(input));
     const r = await etl(['run', '--input', ready, '--output', output, '--json', '--quiet', '--keep-input']);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout).quarantined_lines).toBe(1);
+    expect(JSON.parse(r.stdout).quarantined_lines).toBe(2);
     const quarantine = path.join(output, 'coinbase', '_quarantine');
     const [file] = readdirSync(quarantine);
     const entries = readFileSync(path.join(quarantine, file!), 'utf8')
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l));
-    expect(entries).toHaveLength(1);
+    expect(entries).toHaveLength(2);
     expect(entries[0]).toMatchObject({ file: path.join(ready, name), line: 11, stage: 'reader' });
     expect(Buffer.from(entries[0].raw, 'utf8').equals(Buffer.from(bad, 'utf8'))).toBe(true);
+    expect(entries[1]).toMatchObject({ file: path.join(ready, name), line: 21, stage: 'parser' });
+    expect(entries[1].reason).toContain('channel');
+    expect(Buffer.from(entries[1].raw, 'utf8').equals(Buffer.from(unusable, 'utf8'))).toBe(true);
   });
 });
 

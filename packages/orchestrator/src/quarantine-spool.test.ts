@@ -22,7 +22,14 @@ describe('QuarantineSpool', () => {
     spool.put(entry('/in/s1.ndjson', 9, 'parser'));
     spool.put(entry('/out/coinbase/level2', 1, 'parquet-writer'));
     expect([spool.lineCount, spool.rowCount]).toEqual([2, 1]);
-    const temp = await spool.finish();
+    // Parser entries get their line's exact text, read back from the input.
+    const asked: number[][] = [];
+    const temp = await spool.finish(async function* (wanted) {
+      asked.push([...wanted].sort());
+      yield { line: 9, text: ' {"line": 9} ' };
+      yield { line: 3, text: '{"line":3}' };
+    });
+    expect(asked).toEqual([[3, 9]]);
     expect(temp && path.basename(temp)).toMatch(/^\.s1\.ndjson\.\d+-[0-9a-f]+\.tmp$/);
     const lines = readFileSync(temp!, 'utf8')
       .trim()
@@ -30,10 +37,11 @@ describe('QuarantineSpool', () => {
       .map((l) => JSON.parse(l));
     expect(lines.map((l) => [l.line, l.stage])).toEqual([
       [3, 'reader'],
-      [3, 'parser'],
-      [9, 'parser'],
       [1, 'parquet-writer'],
+      [9, 'parser'],
+      [3, 'parser'],
     ]);
+    expect(lines.slice(2).map((l) => l.raw)).toEqual([' {"line": 9} ', '{"line":3}']);
     expect(lines[0].raw).toHaveLength(5000); // whole, never cut
     await spool.discard();
     expect(readdirSync(path.join(dir, '_quarantine'))).toEqual([]);

@@ -10,6 +10,15 @@ export const DEFAULT_QUARANTINE_LIMIT_BYTES = 64 * 1024 * 1024;
 /** The reader's reason for a line over its length bound: only the line's head reached the spool. */
 const LINE_TOO_LONG = 'line too long';
 
+/** The input's exact text of some of its lines, in any order (see {@link QuarantineSpool.finish}). */
+export type ExactLines = (lines: ReadonlySet<number>) => AsyncIterable<{ line: number; text: string }>;
+
+/** A parser-stage entry waiting for its line's exact text. */
+interface DeferredEntry {
+  readonly reason: string;
+  readonly stage: string;
+}
+
 export interface QuarantineSpoolOptions {
   /** The input's name in the entries (the path the user gave, e.g. its ready/ path); default `input`. */
   readonly inputName?: string;
@@ -35,6 +44,13 @@ export class QuarantineSpool implements QuarantineSink {
   private cutLines = 0;
   private readonly inputName: string;
   readonly limitBytes: number;
+  /**
+   * Parser-stage entries of input lines, by line: the parser only has the parsed value, so the
+   * exact text is read back from the input at {@link finish} (a value re-serialized can differ:
+   * whitespace, number digits beyond double precision).
+   */
+  private readonly deferred = new Map<number, DeferredEntry[]>();
+  private deferredBytes = 0;
   private handle: FileHandle | undefined;
   private tempPath: string | undefined;
   /** Distinct input lines set aside, per input file (a line rejected by two stages counts once). */
@@ -72,6 +88,15 @@ export class QuarantineSpool implements QuarantineSink {
     } else this.rowTotal++;
     // Past the cap nothing more is held: flush() fails the segment.
     if (this.overLimit) return;
+    if (fromInput && entry.stage === 'parser') {
+      let list = this.deferred.get(entry.line);
+      if (!list) this.deferred.set(entry.line, (list = []));
+      list.push({ reason: entry.reason, stage: entry.stage });
+      // What its entry will take: about the raw value, its reason and the entry's keys.
+      this.deferredBytes += Buffer.byteLength(entry.raw) + entry.reason.length + this.inputName.length + 64;
+      if (this.writtenBytes + this.pendingBytes + this.deferredBytes > this.limitBytes) this.overLimit = true;
+      return;
+    }
     const text = JSON.stringify({
       file: fromInput ? this.inputName : entry.file,
       line: entry.line,
@@ -80,7 +105,7 @@ export class QuarantineSpool implements QuarantineSink {
       stage: entry.stage,
     });
     this.pendingBytes += Buffer.byteLength(text) + 1;
-    if (this.writtenBytes + this.pendingBytes > this.limitBytes) {
+    if (this.writtenBytes + this.pendingBytes + this.deferredBytes > this.limitBytes) {
       this.overLimit = true;
       this.pending = [];
       return;
@@ -130,9 +155,13 @@ export class QuarantineSpool implements QuarantineSink {
     await this.handle.write(bytes);
   }
 
-  /** Flushes, syncs and closes; the temporary path to commit, or undefined when nothing was put. */
-  async finish(): Promise<string | undefined> {
+  /**
+   * Writes the parser-stage entries with their lines' exact text (read by `exactLines`), flushes,
+   * syncs and closes; the temporary path to commit, or undefined when nothing was put.
+   */
+  async finish(exactLines?: ExactLines): Promise<string | undefined> {
     await this.flush();
+    if (this.deferred.size > 0) await this.writeDeferred(exactLines);
     const handle = this.handle;
     if (!handle) return undefined;
     this.handle = undefined;
@@ -144,10 +173,34 @@ export class QuarantineSpool implements QuarantineSink {
     return this.tempPath;
   }
 
+  private async writeDeferred(exactLines: ExactLines | undefined): Promise<void> {
+    const entry = (line: number, e: DeferredEntry, raw: string) =>
+      JSON.stringify({ file: this.inputName, line, reason: e.reason, raw, stage: e.stage });
+    if (exactLines) {
+      for await (const { line, text } of exactLines(new Set(this.deferred.keys()))) {
+        const list = this.deferred.get(line);
+        if (!list) continue;
+        this.deferred.delete(line);
+        for (const e of list) this.pending.push(entry(line, e, text));
+        this.pendingBytes += text.length;
+        if (this.pendingBytes > 1 << 20) await this.flush();
+      }
+    }
+    // Not found again (the input changed under us): say so rather than invent a text.
+    for (const [line, list] of this.deferred)
+      for (const e of list)
+        this.pending.push(entry(line, e, '(the line could not be read back from the input)'));
+    this.deferred.clear();
+    this.deferredBytes = 0;
+    await this.flush();
+  }
+
   /** Closes and deletes the temporary file; never throws. */
   async discard(): Promise<void> {
     this.pending = [];
     this.pendingBytes = 0;
+    this.deferred.clear();
+    this.deferredBytes = 0;
     const handle = this.handle;
     this.handle = undefined;
     if (handle) await handle.close().catch(() => {});

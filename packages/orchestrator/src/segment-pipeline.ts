@@ -40,6 +40,7 @@ import {
 import { committedManifest, datasetCounts, NO_STATS, settingsFingerprint } from './committed-segment.js';
 import { routeRows } from './dataset-router.js';
 import { PartitionValueGuard } from './partition-value-guard.js';
+import { exactLinesOf } from './quarantine-lines.js';
 import { QuarantineSpool } from './quarantine-spool.js';
 import { commitSegment, type SegmentManifest, SegmentPublishError } from './segment-commit.js';
 import { segmentId } from './segment-id.js';
@@ -307,7 +308,7 @@ export class CoinbaseSegmentPipeline {
       );
       // The quarantine file and the state after the segment are committed with its output.
       const side: { kind: string; path: string; tempPath: string }[] = [];
-      const quarantineTemp = await quarantine.finish();
+      const quarantineTemp = await quarantine.finish(exactLinesOf(file));
       if (quarantineTemp) side.push({ kind: 'quarantine', path: quarantine.file, tempPath: quarantineTemp });
       if (checkpoints) {
         const saved = await checkpoints.saveTemporary(inputId, stateful.checkpoint());
