@@ -32,14 +32,14 @@ describe('etl watch --settle', () => {
       '--poll-interval',
       '0.2',
       '--settle',
-      '2',
+      '4',
       '--log-format',
       'json',
       '--json',
     ]);
     const target = path.join(ready, path.basename(SEGMENT));
     try {
-      expect(await etl.waitFor(/"msg":"watching for segments.*"settle_s":2/)).toBe(true);
+      expect(await etl.waitFor(/"msg":"watching for segments.*"settle_s":4/)).toBe(true);
       // A copy in progress: pieces ending on line boundaries, quickly one after the other...
       writeFileSync(target, bytes.subarray(0, first));
       await sleep(150);
@@ -48,7 +48,7 @@ describe('etl watch --settle', () => {
       // ...then one that cuts a line, and a pause longer than the settle interval.
       appendFileSync(target, bytes.subarray(second, cut));
       expect(await etl.waitFor(/"msg":"waiting for a segment whose last line is cut/)).toBe(true);
-      await sleep(3000);
+      await sleep(5000); // longer than --settle: only the cut line holds it back
       expect(readdirSync(ready)).toEqual([path.basename(SEGMENT)]); // still not taken
       appendFileSync(target, bytes.subarray(cut));
       expect(await etl.waitFor(/"msg":"segment processed"/)).toBe(true);
