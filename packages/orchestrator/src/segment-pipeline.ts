@@ -297,15 +297,11 @@ export class CoinbaseSegmentPipeline {
         for (const f of result.files) written.push({ dataset, file: f });
       }
       // Throws (nothing committed, the input goes to failed/) when the segment must not be deleted.
-      const verdict = this.judge(
-        inputName,
-        reader.stats(),
-        chain.stats(),
-        quarantine,
-        written,
-        sniffer,
-        enabled,
-      );
+      // No dataset selected (a state pass, segment-state-pass.ts) writes nothing on purpose.
+      const verdict: SegmentVerdict =
+        only?.size === 0
+          ? { kind: 'delete' }
+          : this.judge(inputName, reader.stats(), chain.stats(), quarantine, written, sniffer, enabled);
       // The quarantine file and the state after the segment are committed with its output.
       const side: { kind: string; path: string; tempPath: string }[] = [];
       const quarantineTemp = await quarantine.finish(exactLinesOf(file));
