@@ -1,3 +1,6 @@
+import { mergeConfig } from 'vitest/config';
 import { etlVitestConfig } from '../../tooling/vitest/config.js';
 
-export default etlVitestConfig({ testTimeout: 120_000 });
+export default mergeConfig(etlVitestConfig({ testTimeout: 120_000 }), {
+  test: { globalSetup: ['test/temp-dir.setup.ts'] },
+});

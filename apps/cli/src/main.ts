@@ -11,7 +11,7 @@ Usage:
   etl run     --input <ready-dir> --output <processed-dir> [--config <file>]
               [--mode all|date|range] [--date D] [--start-date D] [--end-date D]
               [--channels level2,market_trades,...] [--source coinbase|coinbase-exchange]
-              [--keep-input] [--json] [--quiet]
+              [--keep-input] [--in-place] [--json] [--quiet]
               [--log-format text|json] [--log-level debug|info|warn|error]
   etl watch   --input <ready-dir> --output <processed-dir> [--poll-interval <seconds>]
               [--settle <seconds>] [run options]
@@ -45,6 +45,7 @@ const RUN_OPTIONS = {
   'end-date': { type: 'string' },
   channels: { type: 'string' },
   'keep-input': { type: 'boolean' },
+  'in-place': { type: 'boolean' },
   json: { type: 'boolean' },
   quiet: { type: 'boolean', short: 'q' },
   'log-format': { type: 'string' },

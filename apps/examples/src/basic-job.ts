@@ -6,7 +6,13 @@
  *   pnpm --filter @etl/examples exec tsx --conditions=@etl/source src/basic-job.ts
  */
 import { ETLJob, type JobSummary } from '@etl/orchestrator';
-import { type ExampleOptions, isMain, printResult, sampleWorkspace } from './sample-workspace.js';
+import {
+  type ExampleOptions,
+  isMain,
+  printResult,
+  sampleWorkspace,
+  scriptWorkDir,
+} from './sample-workspace.js';
 
 export interface BasicJobResult {
   readonly summary: JobSummary;
@@ -27,6 +33,6 @@ export async function run(options: ExampleOptions = {}): Promise<BasicJobResult>
 }
 
 if (isMain(import.meta.url)) {
-  const { summary, outputDir } = await run();
+  const { summary, outputDir } = await run({ workDir: scriptWorkDir(import.meta.url) });
   printResult(`Datasets written under ${outputDir}/coinbase:`, summary.datasets);
 }

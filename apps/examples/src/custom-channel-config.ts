@@ -5,7 +5,13 @@
  *   pnpm --filter @etl/examples exec tsx --conditions=@etl/source src/custom-channel-config.ts
  */
 import { ETLJob, type JobSummary } from '@etl/orchestrator';
-import { type ExampleOptions, isMain, printResult, sampleWorkspace } from './sample-workspace.js';
+import {
+  type ExampleOptions,
+  isMain,
+  printResult,
+  sampleWorkspace,
+  scriptWorkDir,
+} from './sample-workspace.js';
 
 /** As in the seed guide. A camelCase spelling (`partitionCols`, `processorOptions`, ...) works too. */
 export const CHANNEL_CONFIG = {
@@ -47,6 +53,6 @@ export async function run(options: ExampleOptions = {}): Promise<CustomChannelCo
 }
 
 if (isMain(import.meta.url)) {
-  const { summary, outputDir } = await run();
+  const { summary, outputDir } = await run({ workDir: scriptWorkDir(import.meta.url) });
   printResult(`Datasets written under ${outputDir}/coinbase:`, summary.datasets);
 }

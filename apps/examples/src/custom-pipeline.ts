@@ -10,7 +10,13 @@ import { ETLPipeline, type PipelineResult } from '@etl/orchestrator';
 import { Level2Processor, RawParser } from '@etl/processors-coinbase';
 import { NDJSONReader } from '@etl/readers-ndjson';
 import { ParquetWriter } from '@etl/writer-parquet';
-import { type ExampleOptions, isMain, printResult, sampleWorkspace } from './sample-workspace.js';
+import {
+  type ExampleOptions,
+  isMain,
+  printResult,
+  sampleWorkspace,
+  scriptWorkDir,
+} from './sample-workspace.js';
 
 export interface CustomPipelineResult {
   readonly result: PipelineResult;
@@ -48,6 +54,6 @@ export async function run(options: ExampleOptions = {}): Promise<CustomPipelineR
 }
 
 if (isMain(import.meta.url)) {
-  const { result, dataset, stats } = await run();
+  const { result, dataset, stats } = await run({ workDir: scriptWorkDir(import.meta.url) });
   printResult(`Wrote ${result.rows} rows in ${result.files} file(s) to ${dataset}; stats:`, stats);
 }

@@ -26,7 +26,13 @@ import { ETLJob, ETLPipeline, type PipelineResult } from '@etl/orchestrator';
 import { TradeBarsProcessor } from '@etl/processors-coinbase';
 import { ParquetReader } from '@etl/readers-parquet';
 import { ParquetWriter } from '@etl/writer-parquet';
-import { type ExampleOptions, isMain, printResult, sampleWorkspace } from './sample-workspace.js';
+import {
+  type ExampleOptions,
+  isMain,
+  printResult,
+  sampleWorkspace,
+  scriptWorkDir,
+} from './sample-workspace.js';
 
 export const vwapSchema: Schema = defineSchema([
   col.string('product_id', { nullable: false, dictionary: true }),
@@ -160,6 +166,6 @@ export async function run(options: ExampleOptions = {}): Promise<CustomVwapResul
 }
 
 if (isMain(import.meta.url)) {
-  const { vwapDir, barsDir, vwap, bars } = await run();
+  const { vwapDir, barsDir, vwap, bars } = await run({ workDir: scriptWorkDir(import.meta.url) });
   printResult('VWAP windows and trade bars written:', { [vwapDir]: vwap.rows, [barsDir]: bars.rows });
 }

@@ -12,7 +12,13 @@ import { ETLPipeline, type PipelineResult } from '@etl/orchestrator';
 import { Level2Processor, marketTradesSchema, RawParser, TradesProcessor } from '@etl/processors-coinbase';
 import { NDJSONReader } from '@etl/readers-ndjson';
 import { ParquetWriter } from '@etl/writer-parquet';
-import { type ExampleOptions, isMain, printResult, sampleWorkspace } from './sample-workspace.js';
+import {
+  type ExampleOptions,
+  isMain,
+  printResult,
+  sampleWorkspace,
+  scriptWorkDir,
+} from './sample-workspace.js';
 
 export interface ProcessorChainResult {
   readonly dataset: string;
@@ -58,7 +64,7 @@ export async function run(options: ExampleOptions = {}): Promise<ProcessorChainR
 }
 
 if (isMain(import.meta.url)) {
-  const { dataset, result, stats } = await run();
+  const { dataset, result, stats } = await run({ workDir: scriptWorkDir(import.meta.url) });
   printResult(
     `Wrote ${result.rows} trades to ${dataset}; chain stages:`,
     stats.stages?.map((s) => [s.name, s.recordsIn, s.recordsOut]),

@@ -8,7 +8,7 @@
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { run as runBasicJob } from './basic-job.js';
-import { type ExampleOptions, isMain, printResult } from './sample-workspace.js';
+import { type ExampleOptions, isMain, printResult, scriptWorkDir } from './sample-workspace.js';
 
 type Rows = Record<string, unknown>[];
 
@@ -20,7 +20,10 @@ export interface DuckDBQueryResult {
   readonly spread: Rows;
   /** One-minute OHLCV + VWAP bars per product, from the trades. */
   readonly bars: Rows;
-  /** Trades stamped with the book in force when they printed (ASOF join of trades to level2). */
+  /**
+   * Every trade with the book in force when it printed (ASOF LEFT JOIN of trades to level2): the
+   * book columns are NULL for trades from before the first book (the trades snapshot's history).
+   */
   readonly tradesAtBook: Rows;
   /** Coinbase's maker `side` against the aggressor inferred from the book. */
   readonly sides: Rows;
@@ -63,7 +66,7 @@ export async function run(options: ExampleOptions & { outputDir?: string } = {})
     const tradesAtBook = await query(`
       SELECT t.trade_id, t.price, t.side, l.best_bid_price, l.best_ask_price
       FROM ${trades} t
-      ASOF JOIN (SELECT DISTINCT product_id, server_timestamp, best_bid_price, best_ask_price
+      ASOF LEFT JOIN (SELECT DISTINCT product_id, server_timestamp, best_bid_price, best_ask_price
                  FROM ${level2} WHERE book_valid) l
         ON t.product_id = l.product_id AND t.time >= l.server_timestamp
       ORDER BY t.time, t.trade_id`);
@@ -79,7 +82,8 @@ export async function run(options: ExampleOptions & { outputDir?: string } = {})
 }
 
 if (isMain(import.meta.url)) {
-  const { btcDay, spread, bars, sides } = await run();
+  const { outputDir, btcDay, spread, bars, sides } = await run({ workDir: scriptWorkDir(import.meta.url) });
+  console.log(`Queried the datasets the basic job wrote under ${outputDir}/coinbase`);
   printResult('BTC-USD on 2026-08-09:', btcDay);
   printResult('Spread:', spread);
   printResult('1-minute bars:', bars);

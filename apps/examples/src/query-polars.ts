@@ -11,7 +11,7 @@
 import path from 'node:path';
 import pl from 'nodejs-polars';
 import { run as runBasicJob } from './basic-job.js';
-import { type ExampleOptions, isMain } from './sample-workspace.js';
+import { type ExampleOptions, isMain, scriptWorkDir } from './sample-workspace.js';
 
 export interface PolarsQueryResult {
   readonly outputDir: string;
@@ -59,6 +59,7 @@ export async function run(options: ExampleOptions & { outputDir?: string } = {})
 }
 
 if (isMain(import.meta.url)) {
-  const { btcDay, bars } = await run();
+  const { outputDir, btcDay, bars } = await run({ workDir: scriptWorkDir(import.meta.url) });
+  console.log(`Queried the datasets the basic job wrote under ${outputDir}/coinbase`);
   console.log(`BTC-USD on 2026-08-09:\n${btcDay.toString()}\n1-minute bars:\n${bars.toString()}`);
 }

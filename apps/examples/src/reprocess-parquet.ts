@@ -16,7 +16,13 @@ import { ETLJob, ETLPipeline, type PipelineResult } from '@etl/orchestrator';
 import { Level2Processor, level2Schema } from '@etl/processors-coinbase';
 import { ParquetReader } from '@etl/readers-parquet';
 import { ParquetWriter } from '@etl/writer-parquet';
-import { type ExampleOptions, isMain, printResult, sampleWorkspace } from './sample-workspace.js';
+import {
+  type ExampleOptions,
+  isMain,
+  printResult,
+  sampleWorkspace,
+  scriptWorkDir,
+} from './sample-workspace.js';
 
 /** The columns RawParser writes for level2: the book columns of the existing dataset are left out. */
 export const RAW_LEVEL2_COLUMNS: readonly string[] = level2Schema.fields.map((f) => f.name);
@@ -90,7 +96,9 @@ export async function run(options: ReprocessOptions = {}): Promise<ReprocessResu
 }
 
 if (isMain(import.meta.url)) {
-  const { filesRead, featuresDir, result, outOfOrderRows } = await run();
+  const { filesRead, featuresDir, result, outOfOrderRows } = await run({
+    workDir: scriptWorkDir(import.meta.url),
+  });
   printResult(`Read ${filesRead.length} files, wrote ${result.rows} rows to ${featuresDir}:`, {
     filesRead,
     outOfOrderRows,

@@ -3,7 +3,7 @@
  * directory laid out as the collector writes it (`raw/ready/coinbase/`), so examples never touch
  * the repository's files, and the check that lets each example file run on its own.
  */
-import { copyFileSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -39,6 +39,16 @@ export function sampleWorkspace(options: ExampleOptions = {}): SampleWorkspace {
   const segment = path.join(ready, path.basename(SAMPLE_SEGMENT));
   copyFileSync(SAMPLE_SEGMENT, segment);
   return { root, ready, segment, output: path.join(root, 'processed') };
+}
+
+/**
+ * Where an example run as a script works: `apps/examples/out/<example>/`, emptied first. Its output
+ * stays there for you to look at, and the run leaves nothing in the system's temporary directory.
+ */
+export function scriptWorkDir(moduleUrl: string): string {
+  const dir = fileURLToPath(new URL(`../out/${path.parse(fileURLToPath(moduleUrl)).name}`, moduleUrl));
+  rmSync(dir, { recursive: true, force: true });
+  return dir;
 }
 
 /** True when the module at `moduleUrl` is the script Node was started with. */

@@ -6,7 +6,13 @@
  */
 import path from 'node:path';
 import { CoinbaseSegmentPipeline, type SegmentResult } from '@etl/orchestrator';
-import { type ExampleOptions, isMain, printResult, sampleWorkspace } from './sample-workspace.js';
+import {
+  type ExampleOptions,
+  isMain,
+  printResult,
+  sampleWorkspace,
+  scriptWorkDir,
+} from './sample-workspace.js';
 
 export interface SegmentPipelineResult {
   /** Every channel, into `<root>/all/coinbase/...`. */
@@ -37,9 +43,12 @@ export async function run(options: ExampleOptions = {}): Promise<SegmentPipeline
 }
 
 if (isMain(import.meta.url)) {
-  const { all, some } = await run();
-  printResult('Rows per dataset, all channels / level2 and market_trades only:', {
-    all: all.datasets,
-    some: some.datasets,
-  });
+  const { all, allDir, some, someDir } = await run({ workDir: scriptWorkDir(import.meta.url) });
+  printResult(
+    `Rows per dataset, all channels (in ${allDir}) / level2 and market_trades only (in ${someDir}):`,
+    {
+      all: all.datasets,
+      some: some.datasets,
+    },
+  );
 }

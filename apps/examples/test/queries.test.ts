@@ -72,10 +72,17 @@ describe('examples/query-duckdb and examples/query-polars on one run of the basi
     for (const [i, b] of duck.bars.entries()) expect(b.vwap).toBeCloseTo(bars[i]!.vwap as number, 9);
   });
 
-  it('DuckDB: the ASOF join finds the book for every trade after the snapshot, and the sides say maker', () => {
-    expect(duck.tradesAtBook).toHaveLength(46);
+  it('DuckDB: the ASOF LEFT JOIN keeps every trade, finds the book for those after the snapshot, and the sides say maker', () => {
+    // All 147 trades; the 101 of the trades snapshot predate the first book and get NULLs (an
+    // inner ASOF JOIN would drop them silently).
+    expect(duck.tradesAtBook).toHaveLength(147);
+    const withBook = duck.tradesAtBook.filter((t) => t.best_bid_price !== null);
+    expect(withBook).toHaveLength(46);
     expect(
-      duck.tradesAtBook.every((t) =>
+      duck.tradesAtBook.filter((t) => t.best_bid_price === null && t.best_ask_price === null),
+    ).toHaveLength(101);
+    expect(
+      withBook.every((t) =>
         t.side === 'SELL' ? t.price === t.best_ask_price : t.price === t.best_bid_price,
       ),
     ).toBe(true);

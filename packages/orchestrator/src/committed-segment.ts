@@ -28,13 +28,13 @@ export function settingsFingerprint(settings: unknown): string {
 export async function committedManifest(
   outRoot: string,
   inputId: string,
-  input: Pick<ManifestInput, 'bytes' | 'mtimeMs'>,
+  input: Pick<ManifestInput, 'bytes' | 'mtimeMs'> & { readonly segment: string },
   config: string,
   needsCheckpoint: boolean,
   logger: Logger,
 ): Promise<SegmentManifest | undefined> {
   const stored = await readManifest(manifestPath(outRoot, inputId));
-  if (!stored?.input || stored.config !== config) return undefined;
+  if (!stored?.input || stored.config !== config || stored.segment !== input.segment) return undefined;
   if (stored.input.bytes !== input.bytes || stored.input.mtimeMs !== input.mtimeMs) return undefined;
   if (needsCheckpoint && !stored.side?.some((s) => s.kind === 'checkpoint')) return undefined;
   try {

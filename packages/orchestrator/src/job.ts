@@ -11,12 +11,15 @@ import type { ParquetCompression } from '@etl/writer-parquet';
 import { writeFileAtomic } from './atomic-file.js';
 import type { ChannelConfigMap } from './channel-config.js';
 import { syncDirectories } from './durable-dirs.js';
+import { assertCommittedInput } from './input-identity.js';
+import { checkOneFilesystem, failureReportPath, inPlaceClaimsDir, inPlaceFailedDir } from './job-layout.js';
 import { addSegment, emptySummary, type JobSummary, mergeSummary } from './job-summary.js';
 import {
   type ClaimOptions,
   claimSegment,
   claimStates,
   DEFAULT_CLAIM_STALE_MS,
+  foreignClaimHeld,
   type SegmentClaim,
   sweepClaims,
 } from './segment-claim.js';
@@ -37,6 +40,12 @@ export interface ETLJobOptions {
   readonly source?: CoinbaseSource;
   /** Delete a segment once its output is committed (default true); otherwise move it to `done/`. */
   readonly deleteAfterProcessing?: boolean;
+  /**
+   * Convert the segments where they are, never moving, deleting or writing anything in `inputDir`
+   * (read-only archives): claims and failure reports live under the output
+   * (`<outputDir>/coinbase/_state/{claims,failed}`), and a rerun skips what is committed.
+   */
+  readonly inPlace?: boolean;
   readonly channelConfig?: ChannelConfigMap | Record<string, unknown>;
   readonly processingDir?: string;
   readonly doneDir?: string;
@@ -98,6 +107,7 @@ export class ETLJob {
   readonly pipeline: CoinbaseSegmentPipeline;
   private readonly logger: Logger;
   private readonly claimOptions: ClaimOptions;
+  private readonly inPlace: boolean;
   private recovered = false;
   /** Set while watching: only settled files of ready/ are taken. */
   private settleGate: SettleGate | undefined;
@@ -111,11 +121,20 @@ export class ETLJob {
         `${options.inputDir} is a collector's active/ directory; use ready/`,
       );
     }
-    this.processingDir = options.processingDir ?? stageDir(options.inputDir, 'processing');
+    const outRoot = path.join(options.outputDir, 'coinbase');
+    this.inPlace = options.inPlace === true;
+    this.processingDir = this.inPlace
+      ? inPlaceClaimsDir(outRoot)
+      : (options.processingDir ?? stageDir(options.inputDir, 'processing'));
     this.doneDir = options.doneDir ?? stageDir(options.inputDir, 'done');
-    this.failedDir = options.failedDir ?? stageDir(options.inputDir, 'failed');
+    this.failedDir = this.inPlace
+      ? inPlaceFailedDir(outRoot)
+      : (options.failedDir ?? stageDir(options.inputDir, 'failed'));
     this.logger = options.logger ?? silentLogger;
-    this.claimOptions = { staleAfterMs: options.claimStaleMs ?? DEFAULT_CLAIM_STALE_MS };
+    this.claimOptions = {
+      staleAfterMs: options.claimStaleMs ?? DEFAULT_CLAIM_STALE_MS,
+      ...(this.inPlace ? { inPlace: true } : {}),
+    };
     this.pipeline = new CoinbaseSegmentPipeline({
       outputDir: options.outputDir,
       ...(options.source ? { source: options.source } : {}),
@@ -145,6 +164,11 @@ export class ETLJob {
 
   /** Processes segments as they appear until `signal` aborts; returns the total summary. */
   async watch(options: { pollIntervalMs?: number; signal?: AbortSignal } = {}): Promise<JobSummary> {
+    if (this.inPlace)
+      throw new ConfigError(
+        'in_place',
+        'watch does not support in-place mode; use run --in-place (again) instead',
+      );
     const signal = options.signal ?? this.options.signal;
     const total = emptySummary();
     const started = Date.now();
@@ -190,7 +214,12 @@ export class ETLJob {
   /** Finishes committed output and removes what crashed runs left; never fails the run. */
   private async recover(): Promise<void> {
     try {
-      const report = await recoverOutput(this.pipeline.outRoot, { logger: this.logger });
+      const report = await recoverOutput(this.pipeline.outRoot, {
+        logger: this.logger,
+        // A run in another PID namespace may be writing temporaries whose pids look dead here.
+        foreignWriters: () => foreignClaimHeld(this.processingDir, this.claimOptions).catch(() => true),
+        tempGraceMs: this.claimOptions.staleAfterMs ?? DEFAULT_CLAIM_STALE_MS,
+      });
       if (report.rolledForward || report.tempFilesRemoved)
         this.logger.info('recovered the output of an interrupted run', { ...report });
     } catch (error) {
@@ -208,6 +237,7 @@ export class ETLJob {
     const started = Date.now();
     const summary = emptySummary();
     const rollback = this.options.rollbackSignal;
+    if (!this.inPlace) await this.checkFilesystems();
     const planned = await this.pending(match);
     // A watcher polls an empty ready/ most of the time: walk the output only when there is work.
     if (planned.length > 0 || !this.recovered) {
@@ -218,7 +248,7 @@ export class ETLJob {
     const attempted = new Set<string>();
     const held = new Set<string>();
     while (!signal?.aborted && !rollback?.aborted) {
-      const claim = await this.claimNext(match, attempted, held);
+      const claim = await this.claimNext(match, attempted, held, summary);
       if (!claim) break;
       held.delete(claim.name);
       const next = await this.processClaimed(claim, summary, signal, attempted);
@@ -231,15 +261,39 @@ export class ETLJob {
     return summary;
   }
 
+  /** Segments move by rename: every stage directory must be on the input's filesystem. */
+  private async checkFilesystems(): Promise<void> {
+    await checkOneFilesystem(this.inputDir, [
+      { key: 'processing_dir', dir: this.processingDir },
+      { key: 'failed_dir', dir: this.failedDir },
+      ...((this.options.deleteAfterProcessing ?? true) ? [] : [{ key: 'done_dir', dir: this.doneDir }]),
+    ]);
+  }
+
+  /** Where a claimed segment is: in processing/, or where it lies when converting in place. */
+  private claimedPath(name: string): string {
+    return path.join(this.inPlace ? this.inputDir : this.processingDir, name);
+  }
+
   /** Claims the first pending segment no other live process holds. */
   private async claimNext(
     match: (date: string | undefined) => boolean,
-    attempted: ReadonlySet<string>,
+    attempted: Set<string>,
     held: Set<string>,
+    summary: JobSummary,
   ): Promise<SegmentClaim | undefined> {
     for (const name of await this.pending(match)) {
       if (attempted.has(name)) continue;
-      const claim = await claimSegment(this.inputDir, this.processingDir, name, this.claimOptions);
+      let claim: SegmentClaim | undefined;
+      try {
+        claim = await claimSegment(this.inputDir, this.processingDir, name, this.claimOptions);
+      } catch (error) {
+        // A fault of this one segment (its name) must not stop the run: fail it and go on.
+        if (!isSegmentNameFault(error)) throw error;
+        attempted.add(name);
+        await this.failUnclaimed(name, error, summary);
+        continue;
+      }
       if (claim) return claim;
       held.add(name);
     }
@@ -275,6 +329,12 @@ export class ETLJob {
           resume: true,
           inputName: path.join(this.inputDir, name),
         });
+      } catch (error) {
+        return await this.failed(claim, error, summary);
+      }
+      try {
+        // The file must still be what the output was made from (not appended to since).
+        await assertCommittedInput(claim.path, result.manifest);
       } catch (error) {
         return await this.failed(claim, error, summary);
       }
@@ -323,11 +383,7 @@ export class ETLJob {
         if (other >= name || !isSegmentFile(other)) continue;
         // 'self': another job of this process (each job holds one claim at a time).
         if (state === 'alive' || state === 'self') blocker = other;
-        else if (
-          state === 'dead' &&
-          !attempted.has(other) &&
-          (await exists(path.join(this.processingDir, other)))
-        )
+        else if (state === 'dead' && !attempted.has(other) && (await exists(this.claimedPath(other))))
           return 'retry';
       }
       if (blocker === undefined) return 'go';
@@ -379,6 +435,7 @@ export class ETLJob {
 
   /** An interrupted segment goes back to ready/ (it has no output). */
   private async putBack(claim: SegmentClaim): Promise<void> {
+    if (this.inPlace) return;
     await rename(claim.path, path.join(this.inputDir, claim.name)).catch((error: unknown) =>
       this.logger.warn('an interrupted segment stays in processing/ (the next run takes it)', {
         segment: claim.name,
@@ -389,7 +446,8 @@ export class ETLJob {
 
   /**
    * Deletes the converted input, or moves it to done/: with `deleteAfterProcessing: false`, and
-   * whenever lines of datasets this run does not write are in it (those are in no output).
+   * whenever lines of datasets this run does not write are in it (those are in no output). In
+   * place, the input is never touched.
    */
   private async finish(
     file: string,
@@ -397,6 +455,14 @@ export class ETLJob {
     result: SegmentResult,
     summary: JobSummary,
   ): Promise<void> {
+    if (this.inPlace) {
+      if (result.keepInput !== undefined)
+        this.logger.warn(
+          `${name}: ${result.keepInput.replace(/; the input is kept in done\/ instead of being deleted$/, '')}`,
+          { segment: name },
+        );
+      return;
+    }
     if ((this.options.deleteAfterProcessing ?? true) && result.keepInput === undefined) {
       await unlink(file);
       return;
@@ -413,7 +479,7 @@ export class ETLJob {
 
   private async fail(file: string, name: string, error: unknown, message: string): Promise<void> {
     await mkdir(this.failedDir, { recursive: true });
-    await rename(file, path.join(this.failedDir, name));
+    if (!this.inPlace) await rename(file, path.join(this.failedDir, name));
     const report = {
       segment: name,
       failed_at: new Date().toISOString(),
@@ -422,12 +488,32 @@ export class ETLJob {
       output_fault: isOutputFault(error),
       stack: error instanceof Error ? error.stack : undefined,
     };
-    await writeFileAtomic(
-      path.join(this.failedDir, `${name}.error.json`),
-      `${JSON.stringify(report, null, 2)}\n`,
+    await writeFileAtomic(failureReportPath(this.failedDir, name), `${JSON.stringify(report, null, 2)}\n`);
+    await syncDirectories(
+      this.inPlace ? [this.failedDir] : [this.failedDir, path.dirname(this.failedDir), path.dirname(file)],
     );
-    await syncDirectories([this.failedDir, path.dirname(this.failedDir), path.dirname(file)]);
   }
+
+  /** A segment that could not even be claimed (its name): to failed/ from where it is. */
+  private async failUnclaimed(name: string, error: unknown, summary: JobSummary): Promise<void> {
+    const message = `could not claim the segment: ${errorMessage(error)}`;
+    summary.segments.failed++;
+    summary.failures.push({ segment: name, error: message });
+    this.logger.error('segment failed', { segment: name, error: message });
+    this.options.onEvent?.({ type: 'segment-failed', segment: name, error: message });
+    await this.fail(path.join(this.inputDir, name), name, error, message).catch((moveError: unknown) =>
+      this.logger.error('could not move the failed segment to failed/; it stays in ready/', {
+        segment: name,
+        error: errorMessage(moveError),
+      }),
+    );
+  }
+}
+
+/** Errors about one segment's name, not about the directories: that segment fails, the run goes on. */
+function isSegmentNameFault(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENAMETOOLONG' || code === 'EILSEQ' || code === 'EINVAL';
 }
 
 async function exists(file: string): Promise<boolean> {

@@ -3,9 +3,12 @@
  * is not enough: after a crash the pid may be reused by an unrelated process, which would make a
  * stranded segment look owned forever. On Linux the process start time (from /proc) is recorded
  * too, so a recycled pid does not match. A holder on another host cannot be checked at all; the
- * caller falls back to the age of the claim (see segment-claim.ts).
+ * caller falls back to the age of the claim (see segment-claim.ts). Neither can a holder in another
+ * PID namespace (containers sharing a volume, often with one host name): its pid means nothing
+ * here, so the PID namespace and the boot id are recorded too and a holder whose namespace or
+ * boot differs from ours is judged by the claim's age like one on another host.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 
 export interface ProcessIdentity {
@@ -13,6 +16,26 @@ export interface ProcessIdentity {
   readonly host: string;
   /** Start time of the process in clock ticks since boot (Linux); absent elsewhere. */
   readonly start?: string;
+  /** PID namespace, `pid:[<inode>]` (Linux); absent elsewhere and in older claims. */
+  readonly pidns?: string;
+  /** Kernel boot id (Linux); absent elsewhere and in older claims. */
+  readonly boot?: string;
+}
+
+function pidNamespace(): string | undefined {
+  try {
+    return readlinkSync('/proc/self/ns/pid');
+  } catch {
+    return undefined;
+  }
+}
+
+function bootId(): string | undefined {
+  try {
+    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Start time of `pid` from `/proc/<pid>/stat`, or undefined when unavailable. */
@@ -34,7 +57,15 @@ let self: ProcessIdentity | undefined;
 export function currentProcess(): ProcessIdentity {
   if (!self) {
     const start = processStartTime(process.pid);
-    self = Object.freeze({ pid: process.pid, host: hostname(), ...(start !== undefined ? { start } : {}) });
+    const pidns = pidNamespace();
+    const boot = bootId();
+    self = Object.freeze({
+      pid: process.pid,
+      host: hostname(),
+      ...(start !== undefined ? { start } : {}),
+      ...(pidns !== undefined ? { pidns } : {}),
+      ...(boot !== undefined ? { boot } : {}),
+    });
   }
   return self;
 }
@@ -58,6 +89,9 @@ export function pidAlive(pid: number): boolean {
 export function holderAlive(holder: ProcessIdentity): boolean | undefined {
   const me = currentProcess();
   if (holder.host !== me.host) return undefined;
+  // Another PID namespace or another boot (or a host of the same name): its pid says nothing here.
+  if (holder.pidns !== undefined && holder.pidns !== me.pidns) return undefined;
+  if (holder.boot !== undefined && holder.boot !== me.boot) return undefined;
   if (!pidAlive(holder.pid)) return false;
   if (holder.start === undefined) return true;
   const start = holder.pid === me.pid ? me.start : processStartTime(holder.pid);
@@ -68,7 +102,13 @@ export function holderAlive(holder: ProcessIdentity): boolean | undefined {
 /** True when `holder` is this very process. */
 export function isCurrentProcess(holder: ProcessIdentity): boolean {
   const me = currentProcess();
-  return holder.pid === me.pid && holder.host === me.host && holder.start === me.start;
+  return (
+    holder.pid === me.pid &&
+    holder.host === me.host &&
+    holder.start === me.start &&
+    holder.pidns === me.pidns &&
+    holder.boot === me.boot
+  );
 }
 
 /**
@@ -86,6 +126,8 @@ export function parseIdentity(text: string): ProcessIdentity | undefined {
       pid: v.pid as number,
       host: v.host,
       ...(typeof v.start === 'string' ? { start: v.start } : {}),
+      ...(typeof v.pidns === 'string' ? { pidns: v.pidns } : {}),
+      ...(typeof v.boot === 'string' ? { boot: v.boot } : {}),
     };
   } catch {
     return undefined;

@@ -150,3 +150,41 @@ describe('sweepClaims', () => {
     );
   });
 });
+
+describe('claims across PID namespaces and long names', () => {
+  it('judges a holder in another PID namespace by its heartbeat, not by its pid', async () => {
+    const { ready, processing } = dirs();
+    writeFileSync(path.join(processing, 'a.ndjson'), 'x');
+    // The same host name, a pid that does not exist here: only the namespace tells it apart.
+    const foreign = JSON.stringify({ ...currentProcess(), pid: DEAD_PID, pidns: 'pid:[1]' });
+    writeFileSync(ownerFile(processing, 'a.ndjson'), foreign);
+    expect(await claimSegment(ready, processing, 'a.ndjson')).toBeUndefined();
+    expect((await claimStates(processing)).get('a.ndjson')).toBe('alive');
+    hoursAgo(ownerFile(processing, 'a.ndjson'), 1); // its heartbeat stopped
+    expect(await claimSegment(ready, processing, 'a.ndjson')).toBeDefined();
+  });
+
+  it('claims a segment whose name is 255 bytes, and maps its shortened owner file back', async () => {
+    const { ready, processing } = dirs();
+    const name = `${'é'.repeat(100)}${'x'.repeat(48)}.ndjson`;
+    expect(Buffer.byteLength(name)).toBe(255);
+    writeFileSync(path.join(ready, name), 'x');
+    const claim = await claimSegment(ready, processing, name);
+    expect(claim?.path).toBe(path.join(processing, name));
+    expect(path.basename(claim!.ownerFile).length).toBeLessThan(255 - 40);
+    expect([...(await claimStates(processing)).entries()]).toEqual([[name, 'self']]);
+    await releaseSegment(processing, name);
+    expect(owners(processing)).toEqual([]);
+  });
+
+  it('in place, claims without moving the segment', async () => {
+    const { ready, processing } = dirs();
+    writeFileSync(path.join(ready, 'a.ndjson'), 'x');
+    const claim = await claimSegment(ready, processing, 'a.ndjson', { inPlace: true });
+    expect(claim?.path).toBe(path.join(ready, 'a.ndjson'));
+    expect(existsSync(path.join(ready, 'a.ndjson'))).toBe(true);
+    expect(await claimSegment(ready, processing, 'a.ndjson', { inPlace: true })).toBeUndefined();
+    await claim!.release();
+    expect(await claimSegment(ready, processing, 'gone.ndjson', { inPlace: true })).toBeUndefined();
+  });
+});

@@ -15,7 +15,14 @@
  * filesystem) cannot be checked: it refreshes its owner file's mtime while it works ({@link
  * SegmentClaim.touch}) and a claim untouched for `staleAfterMs` counts as dead. The same age rule
  * covers owner files that cannot be read (an older version's file, or a filesystem without hard
- * links where the file is created empty first).
+ * links where the file is created empty first), and holders in another PID namespace or boot
+ * (see process-identity.ts).
+ *
+ * The owner file is named after the segment, shortened with a hash when the name is long (see
+ * name-budget.ts); the segment's full name is in the file, so a shortened name maps back.
+ *
+ * In place (`inPlace`), nothing moves: the owner file alone is the claim, kept in a directory of
+ * the caller's choosing (under the output), and the segment stays where it is.
  */
 import { randomBytes } from 'node:crypto';
 import {
@@ -31,6 +38,7 @@ import {
   writeFile,
 } from 'node:fs/promises';
 import path from 'node:path';
+import { fitName, isShortenedName } from './name-budget.js';
 import {
   currentProcess,
   holderAlive,
@@ -45,6 +53,8 @@ export const DEFAULT_CLAIM_STALE_MS = 10 * 60_000;
 export interface ClaimOptions {
   /** Age (ms since the owner file's last touch) after which an uncheckable claim is stale. */
   readonly staleAfterMs?: number;
+  /** Claim without moving the segment: `processingDir` then only holds the owner files. */
+  readonly inPlace?: boolean;
 }
 
 /** A segment this process holds in `processing/`. */
@@ -65,8 +75,16 @@ export type ClaimState = 'free' | 'self' | 'alive' | 'dead';
 const OWNER_RE = /^\.(.+)\.owner(?:\.(\d{1,9}))?$/;
 const OWNER_TEMP_RE = /^\..+\.owner\.\d{1,9}\.(\d+)-[0-9a-f]+\.tmp$/;
 
+/** What an owner file's name adds to the segment name: `.`, `.owner.<generation>`, a temporary suffix. */
+const OWNER_NAME_EXTRA_BYTES = 1 + '.owner.'.length + 9 + 24;
+
+/** The segment's key in owner file names: its name, shortened when too long for NAME_MAX. */
+export function ownerKey(name: string): string {
+  return fitName(name, OWNER_NAME_EXTRA_BYTES);
+}
+
 export function ownerFile(processingDir: string, name: string, generation = 1): string {
-  return path.join(processingDir, `.${name}.owner.${generation}`);
+  return path.join(processingDir, `.${ownerKey(name)}.owner.${generation}`);
 }
 
 function errno(error: unknown): string | undefined {
@@ -84,6 +102,32 @@ async function exists(p: string): Promise<boolean> {
 
 /** Owner files in a processing directory: segment name → generations, highest first. */
 async function listOwners(processingDir: string): Promise<Map<string, number[]>> {
+  const byKey = await listOwnerKeys(processingDir);
+  const out = new Map<string, number[]>();
+  for (const [key, generations] of byKey) {
+    const name = isShortenedName(key) ? await nameInOwnerFile(processingDir, key, generations) : key;
+    out.set(name, generations);
+  }
+  return out;
+}
+
+/** The segment name a shortened owner file records (the key itself when none can be read). */
+async function nameInOwnerFile(processingDir: string, key: string, generations: number[]): Promise<string> {
+  for (const g of generations) {
+    try {
+      const v = JSON.parse(await readFile(ownerPathOfKey(processingDir, key, g), 'utf8')) as {
+        segment?: unknown;
+      };
+      if (typeof v.segment === 'string' && ownerKey(v.segment) === key) return v.segment;
+    } catch {
+      // Gone or torn: try the next generation.
+    }
+  }
+  return key;
+}
+
+/** Owner files in a processing directory: owner key → generations, highest first. */
+async function listOwnerKeys(processingDir: string): Promise<Map<string, number[]>> {
   const out = new Map<string, number[]>();
   let entries: string[];
   try {
@@ -106,10 +150,12 @@ async function listOwners(processingDir: string): Promise<Map<string, number[]>>
   return out;
 }
 
+function ownerPathOfKey(processingDir: string, key: string, generation: number): string {
+  return path.join(processingDir, generation === 0 ? `.${key}.owner` : `.${key}.owner.${generation}`);
+}
+
 function ownerPath(processingDir: string, name: string, generation: number): string {
-  return generation === 0
-    ? path.join(processingDir, `.${name}.owner`)
-    : ownerFile(processingDir, name, generation);
+  return ownerPathOfKey(processingDir, ownerKey(name), generation);
 }
 
 /** Whether the holder recorded in `file` is this process, alive, dead, or gone (file removed). */
@@ -129,11 +175,8 @@ async function holderOf(file: string, staleAfterMs: number): Promise<ClaimState>
   return Date.now() - mtimeMs > staleAfterMs ? 'dead' : 'alive';
 }
 
-/**
- * Creates `file` with `content` unless it exists; true when this call created it. The content is
- * complete the moment the name appears (hard link of a finished temporary file).
- */
-async function createExclusive(file: string, content: string): Promise<boolean> {
+/** One attempt at creating `file` by hard-linking a finished temporary file. */
+async function linkExclusive(file: string, content: string): Promise<boolean | 'retry' | 'unsupported'> {
   const tmp = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
   await writeFile(tmp, content, { flag: 'wx' });
   try {
@@ -142,9 +185,28 @@ async function createExclusive(file: string, content: string): Promise<boolean> 
   } catch (error) {
     const code = errno(error);
     if (code === 'EEXIST') return false;
+    if (code === 'ENOENT') return 'retry';
     if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw error;
+    return 'unsupported';
   } finally {
     await unlink(tmp).catch(() => {});
+  }
+}
+
+/**
+ * Creates `file` with `content` unless it exists; true when this call created it. The content is
+ * complete the moment the name appears (hard link of a finished temporary file).
+ */
+async function createExclusive(file: string, content: string): Promise<boolean> {
+  for (let attempt = 1; ; attempt++) {
+    const linked = await linkExclusive(file, content);
+    if (linked !== 'retry') {
+      if (linked !== 'unsupported') return linked;
+      break;
+    }
+    // The temporary vanished before the link: a sweeper in another PID namespace took our pid
+    // for a dead one. Write it again.
+    if (attempt >= 5) throw new Error(`${file}: its temporary file keeps disappearing`);
   }
   // No hard links on this filesystem: exclusive create, then write. A crash in between leaves an
   // empty owner file, which the age rule treats as stale.
@@ -190,7 +252,7 @@ export async function claimSegment(
 ): Promise<SegmentClaim | undefined> {
   const staleAfterMs = options.staleAfterMs ?? DEFAULT_CLAIM_STALE_MS;
   await mkdir(processingDir, { recursive: true });
-  const generations = (await listOwners(processingDir)).get(name) ?? [];
+  const generations = (await listOwnerKeys(processingDir)).get(ownerKey(name)) ?? [];
   const top = generations[0];
   if (top !== undefined) {
     const state = await holderOf(ownerPath(processingDir, name, top), staleAfterMs);
@@ -198,9 +260,17 @@ export async function claimSegment(
   }
   const generation = (top ?? 0) + 1;
   const owner = ownerFile(processingDir, name, generation);
-  if (!(await createExclusive(owner, JSON.stringify(currentProcess())))) return undefined;
+  if (!(await createExclusive(owner, JSON.stringify({ ...currentProcess(), segment: name }))))
+    return undefined;
   // Every older generation is a dead claim: tidy them away.
   for (const g of generations) await unlink(ownerPath(processingDir, name, g)).catch(() => {});
+  if (options.inPlace) {
+    const source = path.join(readyDir, name);
+    const claim = claimOf(name, source, owner);
+    if (await exists(source)) return claim;
+    await claim.release();
+    return undefined;
+  }
   const target = path.join(processingDir, name);
   const claim = claimOf(name, target, owner);
   try {
@@ -219,7 +289,7 @@ export async function claimSegment(
 
 /** Removes every owner file of `name` that this process holds. */
 export async function releaseSegment(processingDir: string, name: string): Promise<void> {
-  for (const g of (await listOwners(processingDir)).get(name) ?? []) {
+  for (const g of (await listOwnerKeys(processingDir)).get(ownerKey(name)) ?? []) {
     const file = ownerPath(processingDir, name, g);
     if ((await holderOf(file, Number.POSITIVE_INFINITY)) === 'self') await unlink(file).catch(() => {});
   }
@@ -254,6 +324,7 @@ export async function sweepClaims(processingDir: string, options: ClaimOptions =
   for (const entry of entries) {
     const m = OWNER_TEMP_RE.exec(entry);
     if (m && !pidAlive(Number(m[1]))) {
+      // Its pid may mean another process in another PID namespace: that creator then retries.
       await unlink(path.join(processingDir, entry)).catch(() => {});
       removed++;
     }
@@ -270,4 +341,21 @@ export async function sweepClaims(processingDir: string, options: ClaimOptions =
     }
   }
   return removed;
+}
+
+/**
+ * True when a live claim in `processingDir` is held by a process whose pid cannot be checked from
+ * here (another PID namespace, boot or host): such a process may be writing temporaries whose pid
+ * means nothing in this namespace.
+ */
+export async function foreignClaimHeld(processingDir: string, options: ClaimOptions = {}): Promise<boolean> {
+  const staleAfterMs = options.staleAfterMs ?? DEFAULT_CLAIM_STALE_MS;
+  for (const [key, generations] of await listOwnerKeys(processingDir)) {
+    const file = ownerPathOfKey(processingDir, key, generations[0]!);
+    const text = await readFile(file, 'utf8').catch(() => undefined);
+    const holder = text === undefined ? undefined : parseIdentity(text);
+    if (!holder || holderAlive(holder) !== undefined) continue;
+    if ((await holderOf(file, staleAfterMs)) === 'alive') return true;
+  }
+  return false;
 }

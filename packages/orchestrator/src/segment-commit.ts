@@ -43,6 +43,8 @@ export interface ManifestInput {
   readonly bytes: number;
   readonly mtimeMs: number;
   readonly lines: number;
+  /** SHA-256 of the file's bytes as read (see input-identity.ts); absent in older manifests. */
+  readonly sha256?: string;
 }
 
 export interface SegmentManifest {
@@ -78,6 +80,8 @@ export interface CommitOptions {
   readonly skippedLines?: Readonly<Record<string, number>>;
   readonly keepInput?: string;
   readonly logger?: Logger;
+  /** Throws to refuse the commit, given the segment's current manifest (checked before the commit point). */
+  readonly checkPrevious?: (previous: SegmentManifest | undefined) => void;
 }
 
 export const MANIFEST_DIR = '_manifests';
@@ -215,6 +219,7 @@ export async function commitSegment(
   const logger = options.logger ?? silentLogger;
   const file = manifestPath(outRoot, inputId);
   const previous = await readManifest(file);
+  options.checkPrevious?.(previous);
   if (previous && !previous.published) {
     // Its late renames must not land on top of this commit's files.
     await publish(outRoot, file, previous, logger).catch((error: unknown) =>
@@ -325,7 +330,16 @@ export interface RecoveryReport {
  */
 export async function recoverOutput(
   outRoot: string,
-  options: { logger?: Logger } = {},
+  options: {
+    logger?: Logger;
+    /**
+     * True when processes whose pids cannot be checked from here (another PID namespace or host)
+     * may be writing: their temporaries look dead by pid, so only those older than `tempGraceMs`
+     * are removed. Asked after the temporaries were listed (a writer claims before it writes).
+     */
+    foreignWriters?: () => Promise<boolean>;
+    tempGraceMs?: number;
+  } = {},
 ): Promise<RecoveryReport> {
   const logger = options.logger ?? silentLogger;
   // Temporaries of processes dead now, found first: a process dead now commits nothing later, so
@@ -356,8 +370,16 @@ export async function recoverOutput(
     }
   }
   let tempFilesRemoved = 0;
+  const graceMs = options.foreignWriters && (await options.foreignWriters()) ? (options.tempGraceMs ?? 0) : 0;
   for (const file of dead) {
     if (needed.has(file)) continue;
+    if (graceMs > 0) {
+      const mtimeMs = await stat(file).then(
+        (st) => st.mtimeMs,
+        () => 0,
+      );
+      if (Date.now() - mtimeMs < graceMs) continue;
+    }
     try {
       await unlink(file);
       tempFilesRemoved++;

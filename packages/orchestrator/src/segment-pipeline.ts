@@ -4,7 +4,7 @@
  * and rows are routed by channel to one writer session per dataset. Output is committed
  * all-or-nothing per segment (see segment-commit.ts).
  */
-import { stat, unlink } from 'node:fs/promises';
+import { unlink } from 'node:fs/promises';
 import path from 'node:path';
 import {
   ConfigError,
@@ -39,10 +39,18 @@ import {
 } from './coinbase-chain.js';
 import { committedManifest, datasetCounts, NO_STATS, settingsFingerprint } from './committed-segment.js';
 import { routeRows } from './dataset-router.js';
+import { assertInputUnchanged, assertSameInput, InputHasher, inputStat } from './input-identity.js';
+import { storageId } from './name-budget.js';
 import { PartitionValueGuard } from './partition-value-guard.js';
 import { exactLinesOf } from './quarantine-lines.js';
 import { QuarantineSpool } from './quarantine-spool.js';
-import { commitSegment, type SegmentManifest, SegmentPublishError } from './segment-commit.js';
+import {
+  commitSegment,
+  manifestPath,
+  readManifest,
+  type SegmentManifest,
+  SegmentPublishError,
+} from './segment-commit.js';
 import { segmentId } from './segment-id.js';
 import { FeedSniffer, judgeSegment, type SegmentVerdict } from './segment-verdict.js';
 
@@ -135,10 +143,11 @@ export class CoinbaseSegmentPipeline {
    * is only finished, not converted again.
    */
   async processSegment(file: string, opts: ProcessSegmentOptions = {}): Promise<SegmentResult> {
-    const inputId = segmentId(file);
+    const inputId = storageId(segmentId(file));
+    const segment = path.basename(file);
     const only = opts.channels ? new Set(opts.channels) : undefined;
     const enabled = (d: BuiltinDataset) => this.channels[d].enabled && (!only || only.has(d));
-    const info = await stat(file);
+    const info = await inputStat(file);
     const config = settingsFingerprint({
       source: this.options.source ?? SOURCE,
       channels: this.channels,
@@ -148,11 +157,13 @@ export class CoinbaseSegmentPipeline {
       maxRowsPerFile: this.options.maxRowsPerFile ?? null,
       checkpoints: this.options.checkpoints !== false,
     });
+    // Another file under this id, or this name with other content: refused before any work.
+    assertSameInput(await readManifest(manifestPath(this.outRoot, inputId)), segment, { bytes: info.bytes });
     if (opts.resume) {
       const done = await committedManifest(
         this.outRoot,
         inputId,
-        { bytes: info.size, mtimeMs: info.mtimeMs },
+        { bytes: info.bytes, mtimeMs: info.mtimeMs, segment },
         config,
         this.options.checkpoints !== false,
         this.logger,
@@ -171,8 +182,10 @@ export class CoinbaseSegmentPipeline {
       },
     );
     const sniffer = new FeedSniffer();
+    const hasher = new InputHasher();
     const reader = new NDJSONReader({
       quarantine,
+      onFileChunk: hasher.update,
       logger: this.logger,
       // Advanced Trade: the dominant l2_data lines skip JSON.parse (RawParser falls back to it).
       ...(this.options.source === 'coinbase-exchange' ? {} : { lineParser: new AdvancedTradeLineScanner() }),
@@ -314,6 +327,8 @@ export class CoinbaseSegmentPipeline {
       if (opts.signal?.aborted)
         throw new EtlError(`${file}: interrupted; the segment was rolled back`, 'E_ABORTED');
       const readerStats = reader.stats();
+      await assertInputUnchanged(file, info, hasher.bytes);
+      const sha256 = hasher.digest();
       const manifest = await commitSegment(
         this.outRoot,
         path.basename(file),
@@ -322,7 +337,8 @@ export class CoinbaseSegmentPipeline {
         quarantine.lineCount,
         {
           side,
-          input: { bytes: info.size, mtimeMs: info.mtimeMs, lines: readerStats.recordsIn },
+          input: { bytes: info.bytes, mtimeMs: info.mtimeMs, lines: readerStats.recordsIn, sha256 },
+          checkPrevious: (previous) => assertSameInput(previous, segment, { bytes: info.bytes, sha256 }),
           config,
           quarantinedRows: quarantine.rowCount,
           ...(verdict.kind === 'keep'

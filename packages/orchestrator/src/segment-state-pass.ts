@@ -16,6 +16,7 @@ import { copyFile, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError } from '@etl/core';
 import { CheckpointStore } from './checkpoint-store.js';
+import { storageId } from './name-budget.js';
 import { segmentId } from './segment-id.js';
 import { CoinbaseSegmentPipeline, type CoinbaseSegmentPipelineOptions, SOURCE } from './segment-pipeline.js';
 
@@ -93,7 +94,7 @@ export class SegmentStatePass {
    * scratch directories an interrupted earlier pass of the same segment left behind.
    */
   async run(file: string): Promise<StatePassResult> {
-    const inputId = segmentId(file);
+    const inputId = storageId(segmentId(file));
     await this.removeScratch(inputId);
     const scratch = path.join(
       this.scratchParent,

@@ -34,6 +34,8 @@ export class ByteStreamError extends Error {
 /** Bytes taken from disk so far, before decompression. */
 export interface ByteStreamProgress {
   fileBytes: number;
+  /** Sees every chunk as read from disk (before decompression), synchronously, before it is reused. */
+  readonly onFileChunk?: ((chunk: Uint8Array) => void) | undefined;
 }
 
 /** Decompressed chunks of an open file. The caller owns (and closes) the handle. */
@@ -72,6 +74,7 @@ async function* fileChunks(
     }
     if (bytesRead === 0) return;
     progress.fileBytes += bytesRead;
+    progress.onFileChunk?.(buf.subarray(0, bytesRead));
     yield bytesRead < highWaterMark ? buf.subarray(0, bytesRead) : buf;
   }
 }

@@ -25,6 +25,21 @@ describe('NDJSONReader compression and failures', () => {
     }
   });
 
+  it('shows onFileChunk the file bytes as read from disk, before decompression', async () => {
+    const gz = gzipSync(Buffer.from(content));
+    const path = file(gz, '.ndjson.gz');
+    for (const highWaterMark of [3, 1 << 20]) {
+      const seen: Buffer[] = [];
+      // Copied: the reader reuses a chunk's memory after the call.
+      const { records } = await readAll(path, {
+        highWaterMark,
+        onFileChunk: (c) => seen.push(Buffer.from(c)),
+      });
+      expect(lineValues(records)).toEqual(expected);
+      expect(Buffer.concat(seen).equals(gz)).toBe(true);
+    }
+  });
+
   it('reads a multi-member gzip file', async () => {
     const path = file(
       Buffer.concat([gzipSync(Buffer.from('{"a":1}\n')), gzipSync(Buffer.from('{"a":2}\n'))]),

@@ -58,7 +58,7 @@ export class NDJSONReader implements Reader<SourceRecord> {
    * reached too), and when bad lines exceed `maxErrors`.
    */
   async *read(path: string): AsyncGenerator<SourceRecord[]> {
-    const { batchSize, maxLineBytes, highWaterMark, logger } = this.options;
+    const { batchSize, maxLineBytes, highWaterMark, logger, onFileChunk } = this.options;
     const compression = compressionOf(path);
     let handle: FileHandle;
     try {
@@ -67,7 +67,7 @@ export class NDJSONReader implements Reader<SourceRecord> {
       throw new EtlError(`cannot read ${path}: ${errorMessage(error)}`, 'E_READ', { cause: error });
     }
     this.collector.count('files');
-    const progress: ByteStreamProgress = { fileBytes: 0 };
+    const progress: ByteStreamProgress = { fileBytes: 0, onFileChunk };
     const state: FileProgress = { file: path, errors: 0 };
     const splitter = new LineSplitter(maxLineBytes);
     let batch: SourceRecord[] = [];

@@ -41,6 +41,12 @@ export interface NDJSONReaderOptions {
   readonly lineParser?: LineParser;
   /** Bytes read from disk at a time. Default 1 MiB. */
   readonly highWaterMark?: number;
+  /**
+   * Sees the file's bytes as they are read from disk, before decompression (e.g. to hash the
+   * input while it is read, without a second read). Called synchronously; the chunk is reused
+   * after the call returns.
+   */
+  readonly onFileChunk?: (chunk: Uint8Array) => void;
 }
 
 export interface ResolvedNDJSONReaderOptions {
@@ -52,6 +58,7 @@ export interface ResolvedNDJSONReaderOptions {
   readonly decode: NDJSONDecodeMode;
   readonly lineParser: LineParser | undefined;
   readonly highWaterMark: number;
+  readonly onFileChunk: ((chunk: Uint8Array) => void) | undefined;
 }
 
 export const DEFAULT_BATCH_SIZE = 128;
@@ -102,5 +109,6 @@ export function resolveOptions(options: NDJSONReaderOptions = {}): ResolvedNDJSO
     // Only JSON lines go through a line parser.
     lineParser: decode === 'json' ? options.lineParser : undefined,
     highWaterMark: positiveInteger('highWaterMark', options.highWaterMark, DEFAULT_HIGH_WATER_MARK, 2 ** 30),
+    onFileChunk: options.onFileChunk,
   };
 }

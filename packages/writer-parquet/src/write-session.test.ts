@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { rename } from 'node:fs/promises';
 import path from 'node:path';
 import { EtlError, MemoryQuarantine, SchemaError } from '@etl/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { craftedRows, craftedSchema, tempRoot } from './__fixtures__/crafted.js';
 import { listFiles, openDuckDb, sqlString, type TestEngine } from './__fixtures__/duckdb.js';
 import { ParquetWriter } from './parquet-writer.js';
@@ -75,6 +75,10 @@ describe('ParquetWriteSession lifecycle', () => {
     const dir = dirs.next();
     // A run that dies before close leaves only dot-temporary files behind.
     const crashed = new ParquetWriter({ rowGroupSize: 10, maxRowsPerFile: 40 }).open(target(dir, 'seg-2'));
+    // A real crash takes its open files with it; here the process lives on, so release them at the
+    // end (abort closes them and removes only this session's temporary files), or the garbage
+    // collector closes them with a warning.
+    onTestFinished(() => crashed.abort());
     await crashed.write(craftedRows(100));
     const writeAll = async (writer: ParquetWriter, inputId: string, n: number) => {
       const session = writer.open(target(dir, inputId));

@@ -19,6 +19,7 @@ export interface RunFlags {
   'end-date'?: string;
   channels?: string;
   'keep-input'?: boolean;
+  'in-place'?: boolean;
   json?: boolean;
   quiet?: boolean;
   'log-format'?: string;
@@ -83,6 +84,8 @@ export async function createJob(
     inputDir: input,
     outputDir: output,
     deleteAfterProcessing: flags['keep-input'] ? false : (c.deleteAfterProcessing ?? true),
+    // Read-only archives: nothing is moved, deleted or written in --input.
+    ...(flags['in-place'] ? { inPlace: true } : {}),
     ...(c.channels ? { channelConfig: c.channels } : {}),
     ...(c.compression ? { compression: c.compression } : {}),
     ...(source ? { source } : {}),
