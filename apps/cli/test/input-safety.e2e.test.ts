@@ -58,6 +58,19 @@ describe('etl run keeps an input whose rows are not in the output', () => {
     expect(JSON.parse(ok.stdout).datasets.level2.rows).toBeGreaterThan(0);
   });
 
+  it('--in-place: fails an Exchange-feed capture the same way, the file untouched where it lies', async () => {
+    const name = 'segment_20210417T00_00001.ndjson';
+    const { ready, output } = readyDir([[EXCHANGE, name]]);
+    const r = await etl(['run', '--input', ready, '--output', output, '--in-place', '--json', '--quiet']);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).failures[0].error).toContain('--source coinbase-exchange');
+    expect(readdirSync(ready)).toEqual([name]);
+    expect(readFileSync(path.join(ready, name)).equals(readFileSync(EXCHANGE))).toBe(true);
+    const report = path.join(output, 'coinbase', '_state', 'failed', `${name}.error.json`);
+    expect(JSON.parse(readFileSync(report, 'utf8')).code).toBe('E_SEGMENT_UNUSABLE');
+    expect(parquetFiles(output)).toEqual([]);
+  });
+
   it('fails a segment of nothing but garbage lines and keeps it in failed/', async () => {
     const name = 'segment_20260809T21_00001.ndjson';
     const { root, ready, output } = readyDir([]);
