@@ -7,6 +7,7 @@ import path from 'node:path';
 import { ConfigError } from '@etl/core';
 import { parse as parseYaml } from 'yaml';
 import { checkChannels } from './channel-options.js';
+import { UsageError } from './usage-error.js';
 
 export type Compression = 'zstd' | 'snappy' | 'gzip' | 'none';
 
@@ -134,4 +135,35 @@ export async function loadConfig(file: string): Promise<EtlConfig> {
     );
   }
   return validateConfig(raw ?? {}, path.dirname(path.resolve(file)));
+}
+
+/** `--source` over `etl.source` over the default, checked. */
+export function sourceOf(flag: string | undefined, configured: Source | undefined): Source {
+  if (flag === undefined) return configured ?? 'coinbase';
+  if (!SOURCES.includes(flag as Source))
+    throw new UsageError(`--source must be ${SOURCES.join(' or ')}, got ${flag}`);
+  return flag as Source;
+}
+
+/**
+ * `--max-errors` over `etl.max_errors`, with how the user wrote it: the reader's message says
+ * `maxErrors=N`, and the CLI shows the key the user knows instead (see {@link maxErrorsWording}).
+ */
+export function maxErrorsOf(
+  flag: string | undefined,
+  configured: number | undefined,
+): { value: number; key: string } | undefined {
+  if (flag !== undefined) {
+    const n = Number(flag);
+    if (flag.trim() === '' || !Number.isInteger(n) || n < 0)
+      throw new UsageError(`--max-errors must be a whole number ≥ 0, got ${flag}`);
+    return { value: n, key: '--max-errors' };
+  }
+  return configured === undefined ? undefined : { value: configured, key: 'etl.max_errors' };
+}
+
+/** Rewrites the library's `maxErrors=N` into the flag or config key the user wrote. */
+export function maxErrorsWording(key: string | undefined): (text: string) => string {
+  const as = key === '--max-errors' ? '--max-errors $1' : 'etl.max_errors=$1';
+  return (text) => text.replace(/\bmaxErrors=(\d+)/g, key ? as : '$&');
 }

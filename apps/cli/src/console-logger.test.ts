@@ -62,4 +62,30 @@ describe('ConsoleLogger', () => {
     expect(time).toMatch(ISO);
     expect(rest).toBe('debug x\n');
   });
+
+  it('does not repeat in text the path and reason the message already shows', () => {
+    const sink = new Sink();
+    const logger = new ConsoleLogger('text', 'info', sink as unknown as NodeJS.WritableStream, {
+      timestamps: false,
+    });
+    const reason = 'invalid JSON: Unexpected token';
+    logger.warn(`ready/a.ndjson:5: ${reason}`, { file: 'ready/a.ndjson', line: 5, reason, stage: 'reader' });
+    expect(sink.lines).toEqual([`warn  ready/a.ndjson:5: ${reason} stage=reader`]);
+    const json = new Sink();
+    new ConsoleLogger('json', 'info', json as unknown as NodeJS.WritableStream).warn('a.ndjson:5: bad', {
+      file: 'a.ndjson',
+      line: 5,
+    });
+    expect(JSON.parse(json.lines[0]!)).toMatchObject({ msg: 'a.ndjson:5: bad', file: 'a.ndjson', line: 5 });
+  });
+
+  it('rewords the message and text fields when asked', () => {
+    const sink = new Sink();
+    const logger = new ConsoleLogger('text', 'info', sink as unknown as NodeJS.WritableStream, {
+      timestamps: false,
+      reword: (t) => t.replace('maxErrors=1', 'etl.max_errors=1'),
+    });
+    logger.warn('segment failed', { error: 'x: 2 bad records exceed maxErrors=1' });
+    expect(sink.lines).toEqual(['warn  segment failed error="x: 2 bad records exceed etl.max_errors=1"']);
+  });
 });

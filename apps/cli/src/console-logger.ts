@@ -8,6 +8,8 @@ export interface ConsoleLoggerOptions {
   readonly timestamps?: boolean;
   /** Called before a line is written, e.g. to clear a progress bar. */
   readonly beforeWrite?: () => void;
+  /** Applied to the message and to text fields, e.g. to name an option as the user wrote it. */
+  readonly reword?: (text: string) => string;
 }
 
 const bigintSafe = (_key: string, v: unknown): unknown =>
@@ -20,6 +22,15 @@ function textField(key: string, value: unknown): string {
 }
 
 /**
+ * A text field the message already shows (`x.ndjson:5: invalid JSON` with file=x.ndjson line=5
+ * reason="invalid JSON"): written once is enough for a person; JSON lines keep every field.
+ */
+function shownInMessage(message: string, key: string, value: unknown): boolean {
+  if (typeof value === 'string') return value.length >= 2 && message.includes(value);
+  return key === 'line' && typeof value === 'number' && message.includes(`:${value}:`);
+}
+
+/**
  * The CLI's logger: every line to stderr (stdout is kept for results), as text
  * (`2026-08-09T21:05:48.123Z info  segment processed segment=... quarantined=0`) or as one JSON
  * object per line (`{"time","level","msg",...fields}`).
@@ -28,6 +39,7 @@ export class ConsoleLogger implements Logger {
   private readonly min: number;
   private readonly timestamps: boolean;
   private readonly beforeWrite: (() => void) | undefined;
+  private readonly reword: ((text: string) => string) | undefined;
 
   constructor(
     private readonly format: LogFormat = 'text',
@@ -40,11 +52,20 @@ export class ConsoleLogger implements Logger {
     const o = typeof options === 'function' ? { beforeWrite: options } : options;
     this.timestamps = o.timestamps ?? true;
     this.beforeWrite = o.beforeWrite;
+    this.reword = o.reword;
   }
 
-  private write(level: LogLevel, message: string, fields?: LogFields): void {
+  private write(level: LogLevel, text: string, given?: LogFields): void {
     if (LOG_LEVELS.indexOf(level) < this.min) return;
     this.beforeWrite?.();
+    const reword = this.reword;
+    const message = reword ? reword(text) : text;
+    let fields = given;
+    if (reword && given) {
+      const copy: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(given)) copy[k] = typeof v === 'string' ? reword(v) : v;
+      fields = copy;
+    }
     if (this.format === 'json') {
       const line = { time: new Date().toISOString(), level, msg: message, ...fields };
       this.stream.write(`${JSON.stringify(line, bigintSafe)}\n`);
@@ -54,7 +75,8 @@ export class ConsoleLogger implements Logger {
       ? `${new Date().toISOString()} ${level.padEnd(5)} ${message}`
       : `${level.padEnd(5)} ${message}`;
     if (fields)
-      for (const [k, v] of Object.entries(fields)) if (v !== undefined) line += ` ${textField(k, v)}`;
+      for (const [k, v] of Object.entries(fields))
+        if (v !== undefined && !shownInMessage(message, k, v)) line += ` ${textField(k, v)}`;
     this.stream.write(`${line}\n`);
   }
 

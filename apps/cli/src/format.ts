@@ -81,3 +81,19 @@ export function toJson(value: unknown, space?: number): string {
     space,
   );
 }
+
+/**
+ * The per-dataset table every converting command ends with (`run`, `watch`, `worker`, `stream`):
+ * names in order, counts with thousands separators, right-aligned.
+ */
+export function datasetTable(
+  datasets: Readonly<Record<string, { rows: number; files: number; bytes: number }>>,
+  empty = 'No rows written.',
+): string {
+  const rows = Object.entries(datasets)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([name, d]) => [name, formatCount(d.rows), formatCount(d.files), formatBytes(d.bytes)]);
+  return rows.length
+    ? renderTable(['dataset', 'rows', 'files', 'size'], rows, { align: ['left', 'right', 'right', 'right'] })
+    : empty;
+}

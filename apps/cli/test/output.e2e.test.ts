@@ -102,16 +102,16 @@ describe('etl run output', () => {
     expect(r.stdout).toMatch(/^Segments: 1 processed/);
   });
 
-  it('says when there is nothing to process, and warns when the input directory does not exist', async () => {
+  it('says when there is nothing to process, and refuses an input directory that does not exist', async () => {
     const { ready, output } = readyDir([]);
     const none = await etl(['run', '--input', ready, '--output', output]);
     expect(none.code).toBe(0);
     expect(none.stderr).toMatch(new RegExp(`info  no segments to process input=${ready} mode=all$`, 'm'));
     expect(none.stdout).toContain('No rows written.');
     const missing = await etl(['run', '--input', path.join(ready, 'typo'), '--output', output, '--quiet']);
-    expect(missing.code).toBe(0);
-    expect(missing.stderr).toMatch(
-      /warn {2}the input directory does not exist: nothing to process input=\S+typo$/m,
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toBe(
+      `etl: --input ${path.join(ready, 'typo')} does not exist: it must be a directory of segments (e.g. data/raw/ready/coinbase)\n`,
     );
   });
 

@@ -341,7 +341,9 @@ describe('etl enqueue + etl worker', () => {
     ]);
     const done = await w.exited;
     expect(done.code).toBe(1);
-    expect(done.stdout).toMatch(/FAILED q[0-9a-f]+-convert\/segment_20260809T21_00003: .*maxErrors=0/);
+    // The limit named as the config file spells it, not as the library calls it (maxErrors).
+    expect(done.stdout).toMatch(/FAILED q[0-9a-f]+-convert\/segment_20260809T21_00003: .*etl\.max_errors=0/);
+    expect(done.stdout).not.toContain('maxErrors');
     const status = await etl(['queue-status', '--queue', redis.url, '--queue-name', ws.queueName]);
     expect(status.stdout).toMatch(
       /FAILED q[0-9a-f]+-convert\/segment_20260809T21_00003 after 1 attempt\(s\): .*segment_20260809T21_00003\.ndjson/,

@@ -23,7 +23,17 @@ export type { Processor } from './processor.js';
 export { mapProcessor, ProcessorChain } from './processor.js';
 export type { Reader, Row, SourceRecord } from './reader.js';
 export type { ColumnType, Field, FieldOptions, Schema, TimeUnit } from './schema.js';
-export { checkRow, checkValue, col, defineSchema, extendSchema, getField, selectFields } from './schema.js';
+export {
+  checkRow,
+  checkValue,
+  col,
+  defineSchema,
+  describeType,
+  extendSchema,
+  getField,
+  NESTED_TYPES,
+  selectFields,
+} from './schema.js';
 export type { Stats } from './stats.js';
 export { emptyStats, StatsCollector, sumStats } from './stats.js';
 export {

@@ -4,9 +4,11 @@ import {
   checkValue,
   col,
   defineSchema,
+  describeType,
   extendSchema,
   type Field,
   getField,
+  NESTED_TYPES,
   selectFields,
 } from './schema.js';
 
@@ -185,5 +187,68 @@ describe('checkRow', () => {
       'sequence_num expects a bigint, got number',
       'time is not nullable but got undefined',
     ]);
+  });
+});
+
+describe('columns read from other tools: decimal, binary, list, struct, map', () => {
+  const book = col.list(
+    'bids',
+    col.struct('element', [col.decimal('price', 18, 2, { nullable: false }), col.double('size')], {
+      nullable: false,
+    }),
+  );
+  const tags = col.map('tags', col.string('key', { nullable: false }), col.binary('value'));
+
+  it('describes nested and decimal types and validates their shape', () => {
+    expect(describeType(book)).toBe('list<struct<price: decimal(18,2), size: double>>');
+    expect(describeType(tags)).toBe('map<string, binary>');
+    expect(describeType(col.timestamp('t', 'us'))).toBe('timestamp(us)');
+    expect(NESTED_TYPES).toEqual(['list', 'struct', 'map']);
+    expect(defineSchema([book, tags]).fields.map((f) => f.type)).toEqual(['list', 'map']);
+    expect(() => defineSchema([{ name: 'l', type: 'list', nullable: true }])).toThrow(
+      'list field "l" needs 1 child field',
+    );
+    expect(() => defineSchema([{ name: 's', type: 'struct', nullable: true, children: [] }])).toThrow(
+      'struct field "s" needs at least one child field',
+    );
+    expect(() => defineSchema([{ name: 'd', type: 'decimal', nullable: true, precision: 9 }])).toThrow(
+      /decimal field "d" needs an integer precision/,
+    );
+    expect(() =>
+      defineSchema([col.list('l', { name: 'element', type: 'timestamp', nullable: true })]),
+    ).toThrow('timestamp field "element" needs a unit');
+  });
+
+  it('checks values item by item, naming where they do not fit', () => {
+    expect(
+      checkValue(book, [
+        { price: '65000.10', size: 0.5 },
+        { price: '-1.00', size: null },
+      ]),
+    ).toBeUndefined();
+    expect(checkValue(book, [{ price: '65000.1', size: 0.5 }])).toBe(
+      'bids[0]: element.price expects 2 digits after the point, got 65000.1',
+    );
+    expect(checkValue(book, [{ price: null, size: 1 }])).toBe(
+      'bids[0]: element.price is not nullable but got null',
+    );
+    expect(checkValue(book, 'not a list')).toBe('bids expects an array, got string');
+    expect(
+      checkValue(tags, [
+        { key: 'a', value: Uint8Array.of(1) },
+        { key: 'b', value: null },
+      ]),
+    ).toBeUndefined();
+    expect(checkValue(tags, [{ key: 'a', value: 'text' }])).toBe(
+      'tags[0]: value expects a Uint8Array, got string',
+    );
+    expect(checkValue(tags, { a: 1 })).toBe('tags expects an array of {key, value} entries');
+    expect(checkValue(col.decimal('d', 38, 0), '12345678901234567890123456789012345678')).toBeUndefined();
+    expect(checkValue(col.decimal('d', 4, 1), 12.5)).toBe(
+      "d expects a decimal string such as '-12.30', got 12.5",
+    );
+    expect(checkValue(col.struct('s', [col.int64('a')]), new Map())).toBe(
+      's expects a plain object, got object',
+    );
   });
 });

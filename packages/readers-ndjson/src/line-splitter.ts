@@ -33,6 +33,8 @@ export class LineSplitter {
 
   private chunk: Buffer = EMPTY;
   private pos = 0;
+  /** Bytes handed to `push` so far, BOM included. */
+  private pushed = 0;
   /** Slices of a line that began in an earlier chunk. */
   private parts: Buffer[] = [];
   private partsBytes = 0;
@@ -53,8 +55,17 @@ export class LineSplitter {
    * line) is copied, so the caller may reuse the chunk's memory once `next()` returned false.
    */
   push(chunk: Buffer): void {
+    this.pushed += chunk.length;
     this.chunk = this.atInputStart ? this.dropBom(chunk) : chunk;
     this.pos = 0;
+  }
+
+  /**
+   * Input bytes up to and including the current line's terminator (CR LF, LF, none for a last
+   * line without one; a BOM at the start counts too): what a file's lines add up to, its size.
+   */
+  get offset(): number {
+    return this.pushed - (this.chunk.length - this.pos);
   }
 
   /** Moves to the next complete line of the pushed chunks; false when more input is needed. */

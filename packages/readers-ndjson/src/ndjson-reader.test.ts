@@ -8,13 +8,13 @@ afterAll(() => scratch.remove());
 const file = (content: string | Buffer, suffix?: string): string => scratch.write(content, suffix);
 
 describe('NDJSONReader line handling', () => {
-  it('reads CRLF lines like LF lines, without the CR in bytes', async () => {
+  it("reads CRLF lines like LF lines, without the CR in a record's bytes (bytes_in counts it)", async () => {
     const { records, stats } = await readAll(file('{"a":1}\r\n{"a":"two"}\r\n'));
     expect(records.map((r) => [r.line, r.bytes, r.value])).toEqual([
       [1, 7, { a: 1 }],
       [2, 11, { a: 'two' }],
     ]);
-    expect(stats.bytesIn).toBe(18);
+    expect(stats.bytesIn).toBe(22);
   });
 
   it('strips a UTF-8 BOM at the start of the file only', async () => {
@@ -135,7 +135,7 @@ describe('NDJSONReader line handling', () => {
       expect(quarantine[0]!.raw).toBe(long.slice(0, 4096));
       expect(stats.counters.line_too_long).toBe(1);
       expect(stats.recordsIn).toBe(3);
-      expect(stats.bytesIn).toBe(7 + long.length + 7);
+      expect(stats.bytesIn).toBe(8 + long.length + 1 + 8);
     }
   });
 

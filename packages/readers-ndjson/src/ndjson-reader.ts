@@ -28,6 +28,8 @@ const REJECT_KINDS: readonly RejectKind[] = [
 interface FileProgress {
   readonly file: string;
   errors: number;
+  /** Input bytes already counted in `bytesIn`. */
+  counted: number;
 }
 
 /**
@@ -68,7 +70,7 @@ export class NDJSONReader implements Reader<SourceRecord> {
     }
     this.collector.count('files');
     const progress: ByteStreamProgress = { fileBytes: 0, onFileChunk };
-    const state: FileProgress = { file: path, errors: 0 };
+    const state: FileProgress = { file: path, errors: 0, counted: 0 };
     const splitter = new LineSplitter(maxLineBytes);
     let batch: SourceRecord[] = [];
     try {
@@ -106,7 +108,10 @@ export class NDJSONReader implements Reader<SourceRecord> {
   /** The record for the splitter's current line, or undefined for a blank or bad line. */
   private recordOf(s: LineSplitter, state: FileProgress): SourceRecord | undefined {
     const stats = this.collector;
-    stats.bytesIn += s.bytes;
+    // Terminators counted too: a file's bytes_in is its (decompressed) size.
+    const offset = s.offset;
+    stats.bytesIn += offset - state.counted;
+    state.counted = offset;
     if (s.tooLong) {
       stats.recordsIn++;
       this.reject(

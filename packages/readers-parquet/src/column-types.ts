@@ -1,35 +1,70 @@
 /**
- * Parquet physical/logical types → core column types, and the hyparquet parsers that make decoded
- * values follow core conventions (timestamps as exact bigint, dates as 'YYYY-MM-DD').
+ * Parquet physical/logical types of leaf columns → core column types, the conversions that make
+ * decoded values follow core conventions, and the hyparquet parsers (timestamps as exact bigint,
+ * dates as 'YYYY-MM-DD').
  */
 import { col, dateKeyFromDay, type Field, type FieldOptions, type TimeUnit } from '@etl/core';
-import type { FileMetaData, ParquetParsers, SchemaElement } from 'hyparquet';
+import type { ParquetParsers, SchemaElement } from 'hyparquet';
+import { formatDecimal } from './decimal.js';
 
-/** A top-level column of a Parquet file, as the reader exposes it. */
+/**
+ * Turns one value as hyparquet decodes it (null and undefined included: a repeated field's
+ * absence means `[]`, not null) into the core convention.
+ */
+export type ValueConverter = (value: unknown) => unknown;
+
+/** `convert` for non-null values; null and undefined become null. */
+export function nullSafe(convert: ValueConverter): ValueConverter {
+  return (v) => (v === null || v === undefined ? null : convert(v));
+}
+
+/** A column of a Parquet file (top-level, or inside a nested one), as the reader exposes it. */
 export interface FileColumn {
   readonly name: string;
   /** Undefined when the column has no core type; `unsupported` then says why. */
   readonly field?: Field;
   readonly unsupported?: string;
-  /** Decoded as numbers that may exceed int32 (UINT_32): the reader turns them into bigint. */
-  readonly widenToBigInt?: boolean;
+  /** Undefined when hyparquet's values already follow the core convention (the fast path). */
+  readonly convert?: ValueConverter;
+}
+
+export interface TypeMappingOptions {
+  /** Read un-annotated BYTE_ARRAY columns as UTF-8 strings instead of binary (like DuckDB's binary_as_string). */
+  readonly binaryAsString?: boolean;
 }
 
 const TIME_UNITS: Readonly<Record<string, TimeUnit>> = { NANOS: 'ns', MICROS: 'us', MILLIS: 'ms' };
+const utf8 = new TextDecoder();
 
-function unsupported(name: string, what: string): FileColumn {
+export function unsupported(name: string, what: string): FileColumn {
   return { name, unsupported: `${what} has no core column type; leave it out with the columns option` };
 }
+
+export function isDecimal(e: SchemaElement): boolean {
+  return e.converted_type === 'DECIMAL' || e.logical_type?.type === 'DECIMAL';
+}
+
+function decimalColumn(e: SchemaElement, options: FieldOptions): FileColumn {
+  const lt = e.logical_type;
+  const precision = (lt?.type === 'DECIMAL' ? lt.precision : e.precision) ?? 38;
+  const scale = (lt?.type === 'DECIMAL' ? lt.scale : e.scale) ?? 0;
+  return {
+    name: e.name,
+    field: col.decimal(e.name, precision, scale, options),
+    convert: nullSafe((v) => formatDecimal(v, scale)),
+  };
+}
+
+const toBigInt = nullSafe((v) => (typeof v === 'number' ? BigInt(v) : v));
+const bytesToString = nullSafe((v) => (v instanceof Uint8Array ? utf8.decode(v) : v));
 
 function mapInt32(e: SchemaElement, options: FieldOptions): FileColumn {
   const lt = e.logical_type;
   if (e.converted_type === 'DATE' || lt?.type === 'DATE')
     return { name: e.name, field: col.date(e.name, options) };
   if (e.converted_type === 'TIME_MILLIS' || lt?.type === 'TIME') return unsupported(e.name, 'TIME');
-  if (e.converted_type === 'DECIMAL' || lt?.type === 'DECIMAL')
-    return { name: e.name, field: col.double(e.name, options) };
   if (e.converted_type === 'UINT_32' || (lt?.type === 'INTEGER' && lt.bitWidth === 32 && !lt.isSigned)) {
-    return { name: e.name, field: col.int64(e.name, options), widenToBigInt: true };
+    return { name: e.name, field: col.int64(e.name, options), convert: toBigInt };
   }
   return { name: e.name, field: col.int32(e.name, options) };
 }
@@ -44,31 +79,35 @@ function mapInt64(e: SchemaElement, options: FieldOptions): FileColumn {
   if (e.converted_type === 'TIMESTAMP_MILLIS')
     return { name: e.name, field: col.timestamp(e.name, 'ms', options) };
   if (e.converted_type === 'TIME_MICROS' || lt?.type === 'TIME') return unsupported(e.name, 'TIME');
-  if (e.converted_type === 'DECIMAL' || lt?.type === 'DECIMAL')
-    return { name: e.name, field: col.double(e.name, options) };
   return { name: e.name, field: col.int64(e.name, options) };
 }
 
-function mapBinary(e: SchemaElement, options: FieldOptions): FileColumn {
+function mapBinary(e: SchemaElement, options: FieldOptions, mapping: TypeMappingOptions): FileColumn {
   const lt = e.logical_type;
-  if (e.converted_type === 'DECIMAL' || lt?.type === 'DECIMAL')
-    return { name: e.name, field: col.double(e.name, options) };
+  const ct = e.converted_type;
   if (e.type === 'FIXED_LEN_BYTE_ARRAY') {
     if (lt?.type === 'UUID') return { name: e.name, field: col.string(e.name, options) };
     if (lt?.type === 'FLOAT16') return { name: e.name, field: col.double(e.name, options) };
-    return unsupported(e.name, `FIXED_LEN_BYTE_ARRAY${e.converted_type ? ` (${e.converted_type})` : ''}`);
+    if (ct === 'INTERVAL') return unsupported(e.name, 'INTERVAL');
+    return { name: e.name, field: col.binary(e.name, options) };
   }
-  if (e.converted_type === 'BSON' || lt?.type === 'BSON') return unsupported(e.name, 'BSON');
+  if (ct === 'BSON' || lt?.type === 'BSON') return unsupported(e.name, 'BSON');
   if (lt?.type === 'GEOMETRY' || lt?.type === 'GEOGRAPHY') return unsupported(e.name, lt.type);
-  // UTF8/STRING/ENUM/JSON and unannotated byte arrays all decode as UTF-8 text.
-  return { name: e.name, field: col.string(e.name, options) };
+  if (ct === 'UTF8' || lt?.type === 'STRING' || ct === 'JSON' || lt?.type === 'JSON')
+    return { name: e.name, field: col.string(e.name, options) };
+  // ENUM arrives as bytes (hyparquet decodes text only for STRING), like un-annotated binary.
+  if (ct === 'ENUM' || lt?.type === 'ENUM' || mapping.binaryAsString)
+    return { name: e.name, field: col.string(e.name, options), convert: bytesToString };
+  return { name: e.name, field: col.binary(e.name, options) };
 }
 
-/** Maps one top-level schema element (and whether it has children) to a {@link FileColumn}. */
-export function fileColumnOf(e: SchemaElement, hasChildren: boolean): FileColumn {
-  if (hasChildren) return unsupported(e.name, 'a nested (group) column');
-  if (e.repetition_type === 'REPEATED') return unsupported(e.name, 'a repeated column');
-  const options: FieldOptions = { nullable: e.repetition_type !== 'REQUIRED' };
+/** Maps one primitive (leaf) schema element, whatever its repetition, to a {@link FileColumn}. */
+export function leafColumnOf(
+  e: SchemaElement,
+  options: FieldOptions,
+  mapping: TypeMappingOptions = {},
+): FileColumn {
+  if (isDecimal(e)) return decimalColumn(e, options);
   switch (e.type) {
     case 'BOOLEAN':
       return { name: e.name, field: col.bool(e.name, options) };
@@ -83,41 +122,13 @@ export function fileColumnOf(e: SchemaElement, hasChildren: boolean): FileColumn
       return { name: e.name, field: col.double(e.name, options) };
     case 'BYTE_ARRAY':
     case 'FIXED_LEN_BYTE_ARRAY':
-      return mapBinary(e, options);
+      return mapBinary(e, options, mapping);
     default:
       return unsupported(e.name, `physical type ${String(e.type)}`);
   }
 }
 
-/** The top-level columns of a file, in file order. */
-export function fileColumnsOf(metadata: FileMetaData): FileColumn[] {
-  const schema = metadata.schema;
-  const out: FileColumn[] = [];
-  // The flat schema list is a depth-first tree; skip the descendants of each top-level element.
-  let i = 1;
-  while (i < schema.length) {
-    const e = schema[i]!;
-    const children = e.num_children ?? 0;
-    out.push(fileColumnOf(e, children > 0));
-    i += 1 + descendants(schema, i);
-  }
-  return out;
-}
-
-function descendants(schema: readonly SchemaElement[], at: number): number {
-  let count = 0;
-  let pending = schema[at]?.num_children ?? 0;
-  let i = at + 1;
-  while (pending > 0 && i < schema.length) {
-    pending += (schema[i]!.num_children ?? 0) - 1;
-    count++;
-    i++;
-  }
-  return count;
-}
-
 const keepBigInt = (value: bigint): bigint => value;
-const utf8 = new TextDecoder();
 
 /**
  * Parsers for hyparquet: timestamps stay bigint in the file's unit (never `Date`, which would drop

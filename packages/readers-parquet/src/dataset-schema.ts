@@ -1,7 +1,7 @@
 /**
  * The core schema of a dataset: the union, by name, of what each file's rows carry.
  */
-import { defineSchema, type Field, type Schema, SchemaError } from '@etl/core';
+import { defineSchema, describeType, type Field, type Schema, SchemaError } from '@etl/core';
 import type { RowLayout } from './row-layout.js';
 
 interface Seen {
@@ -11,13 +11,12 @@ interface Seen {
   nullable: boolean;
 }
 
+/** Same type, unit, precision and scale, and (for nested columns) the same child types. */
 function sameType(a: Field, b: Field): boolean {
-  return a.type === b.type && a.unit === b.unit;
+  return a.type === b.type && a.unit === b.unit && describeType(a) === describeType(b);
 }
 
-function describe(f: Field): string {
-  return f.unit ? `${f.type}(${f.unit})` : f.type;
-}
+const describe = describeType;
 
 /**
  * Merges per-file layouts in file order: columns keep their first-seen position; a column that

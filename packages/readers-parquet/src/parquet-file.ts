@@ -4,8 +4,12 @@
 import { EtlError, errorMessage } from '@etl/core';
 import { type FileMetaData, type ParquetParsers, parquetMetadataAsync, parquetRead } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
-import { type FileColumn, fileColumnsOf } from './column-types.js';
+import type { FileColumn, TypeMappingOptions } from './column-types.js';
 import { FileAsyncBuffer } from './file-async-buffer.js';
+import { coverChunkGaps, isUnsignedInt32, misdecodedColumn, tolerateEmptyPages } from './footer-repairs.js';
+import { fileColumnsOf, flatColumnNames, leafPaths, plainAssemblySchema } from './nested-columns.js';
+
+const decompressors = tolerateEmptyPages(compressors);
 
 /** Decoded values of one row group, one array per requested column (index = row in the group). */
 export type ColumnArrays = Map<string, ArrayLike<unknown>>;
@@ -15,13 +19,22 @@ export class ParquetFile {
   /** Rows of each row group. */
   readonly rowGroupRows: readonly number[];
   private readonly rowGroupStarts: readonly number[];
+  /** The footer as hyparquet decodes with it (see {@link plainAssemblySchema}). */
+  private readonly decodeMetadata: FileMetaData;
+  private readonly unsignedInt32: ReadonlySet<string>;
 
   private constructor(
     private readonly buffer: FileAsyncBuffer,
-    private readonly metadata: FileMetaData,
+    metadata: FileMetaData,
     private readonly parsers: Partial<ParquetParsers>,
+    mapping: TypeMappingOptions,
   ) {
-    this.columns = fileColumnsOf(metadata);
+    this.columns = fileColumnsOf(metadata, mapping);
+    this.unsignedInt32 = leafPaths(metadata, isUnsignedInt32);
+    const flat = flatColumnNames(metadata);
+    this.decodeMetadata = coverChunkGaps(plainAssemblySchema(metadata), buffer.byteLength, (name) =>
+      flat.has(name),
+    );
     this.rowGroupRows = metadata.row_groups.map((g) => Number(g.num_rows));
     let start = 0;
     this.rowGroupStarts = this.rowGroupRows.map((rows) => {
@@ -44,11 +57,15 @@ export class ParquetFile {
   }
 
   /** Opens a file and reads its footer; throws an `E_PARQUET` error naming the file if it is not Parquet. */
-  static async open(path: string, parsers: Partial<ParquetParsers>): Promise<ParquetFile> {
+  static async open(
+    path: string,
+    parsers: Partial<ParquetParsers>,
+    mapping: TypeMappingOptions = {},
+  ): Promise<ParquetFile> {
     const buffer = await FileAsyncBuffer.open(path);
     try {
       const metadata = await parquetMetadataAsync(buffer, { parsers, geoparquet: false });
-      return new ParquetFile(buffer, metadata, parsers);
+      return new ParquetFile(buffer, metadata, parsers, mapping);
     } catch (error) {
       await buffer.close();
       throw new EtlError(`${path}: not a readable Parquet file: ${errorMessage(error)}`, 'E_PARQUET', {
@@ -73,13 +90,19 @@ export class ParquetFile {
     const rowStart = this.rowGroupStart(index);
     const pieces = new Map<string, { start: number; data: ArrayLike<unknown> }[]>();
     try {
+      if (this.unsignedInt32.size > 0) {
+        const problem = misdecodedColumn(this.decodeMetadata, index, new Set(columns), this.unsignedInt32);
+        if (problem) throw new Error(problem);
+      }
       await parquetRead({
         file: this.buffer,
-        metadata: this.metadata,
+        metadata: this.decodeMetadata,
         columns: [...columns],
+        // Text only where the schema says so; un-annotated binary stays bytes (the type mapping decides).
+        utf8: false,
         rowStart,
         rowEnd: rowStart + rows,
-        compressors,
+        compressors: decompressors,
         parsers: this.parsers,
         geoparquet: false,
         onChunk(chunk) {

@@ -254,6 +254,9 @@ describe('ParquetReader on a DuckDB-written Hive dataset', () => {
     expect(() => new ParquetReader({ partitionTypes: { hour: 'int' as never } })).toThrow(
       /partitionTypes\.hour/,
     );
+    expect(() => new ParquetReader({ binaryAsString: 'yes' as never })).toThrow(
+      'config binaryAsString: expected true or false, got yes',
+    );
     // A filter on a column that is not a partition column prunes everything (and says so in the log).
     const reader = new ParquetReader({ filter: { side: 'bid' } });
     expect(await reader.files(dir)).toEqual([]);

@@ -16,7 +16,7 @@ import {
   silentLogger,
 } from '@etl/core';
 import type { ParquetParsers } from 'hyparquet';
-import { createParsers } from './column-types.js';
+import { createParsers, type TypeMappingOptions } from './column-types.js';
 import { listDatasetFiles } from './dataset-files.js';
 import { type DatasetPlan, type PlannedFile, planDataset } from './dataset-plan.js';
 import { mergeLayouts } from './dataset-schema.js';
@@ -25,11 +25,11 @@ import { type PartitionPredicate, validatePartitionFilter } from './partition-fi
 import { PARTITION_TYPES, type PartitionType } from './partition-values.js';
 import {
   appendRows,
+  convertColumns,
   layoutColumns,
   type MissingColumns,
   type RowLayout,
   rowLayout,
-  widenColumns,
 } from './row-layout.js';
 
 export interface ParquetReaderOptions {
@@ -50,6 +50,11 @@ export interface ParquetReaderOptions {
    * with an error naming it; with one, it is set aside and the rest is read.
    */
   readonly quarantine?: QuarantineSink;
+  /**
+   * Read BYTE_ARRAY columns that carry no type annotation as UTF-8 strings (default false: as
+   * `binary`, Uint8Array values, like DuckDB). Older Impala and Hive files store text that way.
+   */
+  readonly binaryAsString?: boolean;
   readonly logger?: Logger;
 }
 
@@ -82,6 +87,9 @@ function validateOptions(options: ParquetReaderOptions): void {
     if (options.hive === false) throw new ConfigError('filter', 'partition filters need hive: true');
     validatePartitionFilter(filter);
   }
+  if (options.binaryAsString !== undefined && typeof options.binaryAsString !== 'boolean') {
+    throw new ConfigError('binaryAsString', `expected true or false, got ${String(options.binaryAsString)}`);
+  }
   if (missingColumns !== undefined && missingColumns !== 'error' && missingColumns !== 'null') {
     throw new ConfigError('missingColumns', `expected 'error' or 'null', got ${String(missingColumns)}`);
   }
@@ -96,6 +104,7 @@ export class ParquetReader implements Reader<Row> {
   private readonly batchSize: number;
   private readonly logger: Logger;
   private readonly parsers: Partial<ParquetParsers> = createParsers();
+  private readonly mapping: TypeMappingOptions;
   private readonly collector = new StatsCollector(STAGE);
 
   constructor(options: ParquetReaderOptions = {}) {
@@ -103,6 +112,7 @@ export class ParquetReader implements Reader<Row> {
     this.options = options;
     this.batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
     this.logger = options.logger ?? silentLogger;
+    this.mapping = { binaryAsString: options.binaryAsString === true };
   }
 
   /** The files a `read(input)` would open, after partition pruning, in read order. */
@@ -119,7 +129,7 @@ export class ParquetReader implements Reader<Row> {
     const plan = await this.plan(input);
     const layouts: { path: string; layout: RowLayout }[] = [];
     for (const planned of plan.files) {
-      const file = await ParquetFile.open(planned.path, this.parsers);
+      const file = await ParquetFile.open(planned.path, this.parsers, this.mapping);
       try {
         layouts.push({ path: planned.path, layout: this.layoutOf(planned, file, plan) });
       } finally {
@@ -195,7 +205,7 @@ export class ParquetReader implements Reader<Row> {
 
   private async open(path: string): Promise<ParquetFile | undefined> {
     try {
-      const file = await ParquetFile.open(path, this.parsers);
+      const file = await ParquetFile.open(path, this.parsers, this.mapping);
       this.collector.count('files');
       this.collector.bytesIn += file.byteLength;
       return file;
@@ -213,7 +223,7 @@ export class ParquetReader implements Reader<Row> {
   ): Promise<(ArrayLike<unknown> | undefined)[] | undefined> {
     try {
       const arrays = await file.readRowGroup(group, layout.decode);
-      widenColumns(arrays, layout.widen);
+      convertColumns(arrays, layout.convert);
       this.collector.count('row_groups');
       return layoutColumns(layout, arrays);
     } catch (error) {

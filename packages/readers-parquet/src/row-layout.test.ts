@@ -2,13 +2,17 @@ import { col, type Row, SchemaError } from '@etl/core';
 import { describe, expect, it } from 'vitest';
 import type { FileColumn } from './column-types.js';
 import type { PartitionColumn } from './dataset-plan.js';
-import { appendRows, layoutColumns, rowLayout, widenColumns } from './row-layout.js';
+import { appendRows, convertColumns, layoutColumns, rowLayout } from './row-layout.js';
 
 const fileColumns: FileColumn[] = [
   { name: 'ts', field: col.timestamp('ts', 'ns', { nullable: false }) },
   { name: 'product_id', field: col.string('product_id') },
   { name: 'price', field: col.double('price') },
-  { name: 'n', field: col.int64('n'), widenToBigInt: true },
+  {
+    name: 'n',
+    field: col.int64('n'),
+    convert: (v) => (typeof v === 'number' ? BigInt(v) : null),
+  },
 ];
 const partitionColumns: PartitionColumn[] = [
   { name: 'product_id', type: 'string', nullable: false },
@@ -26,7 +30,7 @@ describe('rowLayout', () => {
     expect(layout.sources).toEqual(['ts', undefined, 'price', 'n', undefined]);
     expect(layout.constants).toEqual([null, 'BTC-USD', null, null, '2026-08-09']);
     expect(layout.decode).toEqual(['ts', 'price', 'n']);
-    expect(layout.widen).toEqual(['n']);
+    expect([...layout.convert.keys()]).toEqual(['n']);
     expect(layout.fields.map((f) => f?.type)).toEqual(['timestamp', 'string', 'double', 'int64', 'date']);
   });
 
@@ -72,7 +76,7 @@ describe('appendRows', () => {
       ['price', [1.5, undefined, null]],
       ['n', [4000000000, null, 7]],
     ]);
-    widenColumns(arrays, layout.widen);
+    convertColumns(arrays, layout.convert);
     const out: Row[] = [{ already: 'there' }];
     appendRows(out, layout, layoutColumns(layout, arrays), 1, 3);
     expect(out).toEqual([

@@ -3,7 +3,7 @@
  * partition value), decided once per file so the per-row loop only copies values.
  */
 import { type Field, type Row, SchemaError } from '@etl/core';
-import type { FileColumn } from './column-types.js';
+import type { FileColumn, ValueConverter } from './column-types.js';
 import type { PartitionColumn, PlannedFile } from './dataset-plan.js';
 import type { ColumnArrays } from './parquet-file.js';
 import type { PartitionValue } from './partition-filter.js';
@@ -22,8 +22,8 @@ export interface RowLayout {
   readonly fields: readonly (Field | undefined)[];
   /** File columns to decode. */
   readonly decode: readonly string[];
-  /** File columns whose numbers must become bigint (UINT_32 → int64). */
-  readonly widen: readonly string[];
+  /** File columns whose decoded values need converting to the core convention, with their converter. */
+  readonly convert: ReadonlyMap<string, ValueConverter>;
 }
 
 export interface LayoutInput {
@@ -40,7 +40,7 @@ class LayoutBuilder {
   readonly constants: PartitionValue[] = [];
   readonly fields: (Field | undefined)[] = [];
   readonly decode: string[] = [];
-  readonly widen: string[] = [];
+  readonly convert = new Map<string, ValueConverter>();
 
   constructor(private readonly path: string) {}
 
@@ -51,7 +51,7 @@ class LayoutBuilder {
     this.constants.push(null);
     this.fields.push(column.field);
     this.decode.push(column.name);
-    if (column.widenToBigInt) this.widen.push(column.name);
+    if (column.convert) this.convert.set(column.name, column.convert);
   }
 
   constant(name: string, value: PartitionValue, field: Field | undefined): void {
@@ -109,16 +109,16 @@ export function rowLayout(input: LayoutInput): RowLayout {
   return b;
 }
 
-/** Turns UINT_32 numbers into bigint so they follow the int64 convention. */
-export function widenColumns(arrays: ColumnArrays, widen: readonly string[]): void {
-  for (const name of widen) {
+/**
+ * Converts the decoded columns that need it (decimals, nested values, UINT_32 → bigint, …) once
+ * per row group, so the row loop only copies.
+ */
+export function convertColumns(arrays: ColumnArrays, convert: ReadonlyMap<string, ValueConverter>): void {
+  for (const [name, converter] of convert) {
     const source = arrays.get(name);
     if (!source) continue;
-    const out = new Array<bigint | null>(source.length);
-    for (let i = 0; i < source.length; i++) {
-      const v = source[i];
-      out[i] = typeof v === 'number' ? BigInt(v) : null;
-    }
+    const out = new Array<unknown>(source.length);
+    for (let i = 0; i < source.length; i++) out[i] = converter(source[i]);
     arrays.set(name, out);
   }
 }

@@ -1,6 +1,7 @@
 import { checkValue, dayFromDateKey, type Field } from '@etl/core';
 import { columnBufferPool } from './buffer-pool.js';
 import type { ColumnChunk } from './column-chunk.js';
+import { unwritableColumn } from './parquet-schema.js';
 
 /**
  * One column of a partition's pending row group. Values are stored at a row index rather than
@@ -292,5 +293,7 @@ export function createColumnBuffer(field: Field, maxRows: number): ColumnBuffer 
       return new StringColumn(field, maxRows);
     case 'bool':
       return new BoolColumn(field, maxRows);
+    default:
+      throw unwritableColumn(field);
   }
 }

@@ -1,4 +1,4 @@
-import type { Field, Schema } from '@etl/core';
+import { describeType, type Field, type Schema, SchemaError } from '@etl/core';
 import type { SchemaElement } from 'hyparquet-writer';
 
 const TIME_UNITS = { ns: 'NANOS', us: 'MICROS', ms: 'MILLIS' } as const;
@@ -39,7 +39,16 @@ export function parquetElementFor(field: Field): SchemaElement {
         type: 'INT64',
         logical_type: { type: 'TIMESTAMP', isAdjustedToUTC: false, unit: TIME_UNITS[field.unit ?? 'ns'] },
       };
+    default:
+      throw unwritableColumn(field);
   }
+}
+
+/** The error for a column type this writer has no encoder for (decimal, binary, nested). */
+export function unwritableColumn(field: Field): SchemaError {
+  return new SchemaError(
+    `column ${field.name}: @etl/writer-parquet cannot write ${describeType(field)} columns; leave the column out or convert it first`,
+  );
 }
 
 /**

@@ -1,6 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { ConfigError, col, extendSchema, MemoryLogger, type Row } from '@etl/core';
+import { ConfigError, col, extendSchema, MemoryLogger, type Row, SchemaError } from '@etl/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { craftedRows, craftedSchema, SNAPSHOT_NS, tempRoot } from './__fixtures__/crafted.js';
 import { listFiles, openDuckDb, sqlString, type TestEngine } from './__fixtures__/duckdb.js';
@@ -330,6 +330,17 @@ describe('ParquetWriter with DuckDB as the reader', () => {
         partitionCols: ['product_id', 'product_id'],
       }),
     ).toThrow(ConfigError);
+  });
+
+  it('refuses a column type it cannot write with a SchemaError naming the column, before any file', async () => {
+    const dir = dirs.next();
+    const schema = extendSchema(craftedSchema, [col.list('bids', col.double('element'))]);
+    expect(() => new ParquetWriter({ useWorker: false }).open({ path: dir, schema })).toThrow(
+      new SchemaError(
+        'column bids: @etl/writer-parquet cannot write list<double> columns; leave the column out or convert it first',
+      ),
+    );
+    expect(await listFiles(dir).catch(() => [])).toEqual([]);
   });
 
   it('logs finished files through the given logger only', async () => {

@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { openDuckDB } from '../duckdb.js';
 import { formatBytes, formatCount, renderTable, toJson } from '../format.js';
@@ -73,15 +73,31 @@ function datasetText(d: InspectedDataset): string {
   return out.join('\n');
 }
 
+/** True when the file starts with Parquet's magic bytes `PAR1`. */
+async function isParquetFile(file: string): Promise<boolean> {
+  const handle = await open(file, 'r');
+  try {
+    const head = Buffer.alloc(4);
+    const { bytesRead } = await handle.read(head, 0, 4, 0);
+    return bytesRead === 4 && head.toString('latin1') === 'PAR1';
+  } finally {
+    await handle.close();
+  }
+}
+
 /** `etl inspect <file|dir> [--json]`: schema, row groups, rows, sizes, partitions, key-value metadata. */
 export async function inspectCommand(
   target: string | undefined,
-  flags: { json?: boolean },
+  flags: { json?: string | boolean | undefined },
   io: { stdout: NodeJS.WriteStream },
 ): Promise<number> {
   if (!target) throw new UsageError('usage: etl inspect <file|dir> [--json]');
-  if (!(await stat(target).catch(() => undefined)))
-    throw new UsageError(`no such file or directory: ${target}`);
+  const info = await stat(target).catch(() => undefined);
+  if (!info) throw new UsageError(`no such file or directory: ${target}`);
+  if (info.isFile() && !(await isParquetFile(target)))
+    throw new UsageError(
+      `${target} is not a Parquet file (no PAR1 header): name a .parquet file or a directory of them`,
+    );
   const files = await findParquetFiles(target);
   if (!files.length) throw new UsageError(`no .parquet files at or under ${target}`);
   const db = await openDuckDB();

@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { type DuckDBResult, DuckDBTypeId } from '@duckdb/node-api';
 import { EtlError, errorMessage } from '@etl/core';
+import type { Flags } from '../command-spec.js';
 import { datasetRoot, openDuckDB, registerDatasets } from '../duckdb.js';
 import { formatCount, renderTable } from '../format.js';
 import { UsageError } from '../usage-error.js';
@@ -110,9 +111,20 @@ function parseMaxRows(value: string | undefined): number {
   return n;
 }
 
+/** DuckDB's guess at a missing table among its own catalog tables: no help to a user. */
+const INTERNAL_GUESS = /\n?Did you mean "(sqlite_|pg_|duckdb_|information_schema)[^"]*"\?/g;
+
 /** The error as DuckDB words it (with its `LINE 1: ... ^` pointer), plus the views there are. */
 function queryFailure(error: unknown, views: readonly string[], root: string): Error {
-  const message = errorMessage(error).replace(/^Failed to extract statements: /, '');
+  const message = errorMessage(error)
+    .replace(/^Failed to extract statements: /, '')
+    .replace(INTERNAL_GUESS, '');
+  const missing = /^Catalog Error: Table with name (\S+) does not exist/.exec(message);
+  if (missing && !views.length)
+    // Nothing to query at all: one line that says what to do.
+    return new UsageError(
+      `no datasets under ${root}, so no table ${missing[1]}: pass --output <processed-dir> (the directory \`etl run --output\` wrote)`,
+    );
   const hint = views.length
     ? `datasets under ${root}: ${views.join(', ')}`
     : `no datasets under ${root}: pass --output <processed-dir> (what \`etl run --output\` wrote)`;
@@ -128,9 +140,10 @@ function queryFailure(error: unknown, views: readonly string[], root: string): E
  */
 export async function queryCommand(
   sql: string | undefined,
-  flags: QueryFlags,
+  given: QueryFlags | Flags,
   io: { stdout: NodeJS.WriteStream },
 ): Promise<number> {
+  const flags = given as QueryFlags;
   if (!sql?.trim())
     throw new UsageError('usage: etl query "<SQL>" [--output <processed-dir>] [--json|--csv] [--max-rows N]');
   if (flags.json && flags.csv) throw new UsageError('--json and --csv exclude each other');

@@ -4,7 +4,6 @@
  * these commands, so `etl run` never loads BullMQ.
  */
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { ConfigError, type LogLevel } from '@etl/core';
 import {
   type EnqueueResult,
@@ -15,62 +14,24 @@ import {
   SegmentWorker,
   type WorkerSummary,
 } from '@etl/queue-bullmq';
-import { loadConfig } from '../config.js';
+import type { Flags } from '../command-spec.js';
+import { loadConfig, maxErrorsOf, maxErrorsWording, sourceOf } from '../config.js';
 import { ConsoleLogger, type LogFormat } from '../console-logger.js';
-import { formatBytes, formatCount, renderTable, toJson } from '../format.js';
+import { datasetTable, formatBytes, formatCount, renderTable, toJson } from '../format.js';
+import { checkInputDir, checkOutputDir, parseChannels } from '../usage-checks.js';
 import { UsageError } from '../usage-error.js';
 
 export type QueueCommandName = 'enqueue' | 'worker' | 'queue-status';
 
-const COMMON = {
-  queue: { type: 'string' },
-  'queue-name': { type: 'string' },
-  json: { type: 'boolean' },
-  quiet: { type: 'boolean', short: 'q' },
-  'log-format': { type: 'string' },
-  'log-level': { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
-
-const OPTIONS = {
-  enqueue: { ...COMMON, input: { type: 'string' }, config: { type: 'string' }, attempts: { type: 'string' } },
-  worker: {
-    ...COMMON,
-    output: { type: 'string' },
-    config: { type: 'string' },
-    concurrency: { type: 'string' },
-    'until-empty': { type: 'boolean' },
-    channels: { type: 'string' },
-    'keep-input': { type: 'boolean' },
-    'lock-duration': { type: 'string' },
-    'stalled-interval': { type: 'string' },
-  },
-  'queue-status': COMMON,
-} as const;
-
-type Flags = Record<string, string | boolean | undefined>;
 type IO = { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream };
 
-/** Parses the command's flags and runs it; resolves to the exit code. */
+/** Runs a queue command with its parsed flags; resolves to the exit code. */
 export async function queueCommand(
   command: QueueCommandName,
-  args: string[],
+  flags: Flags,
   io: IO,
   signal: AbortSignal,
-  help: string,
 ): Promise<number> {
-  let flags: Flags;
-  try {
-    const parsed = parseArgs({ args, options: OPTIONS[command], allowPositionals: true, strict: true });
-    if (parsed.positionals.length) throw new UsageError(`unexpected argument ${parsed.positionals[0]}`);
-    flags = parsed.values as Flags;
-  } catch (error) {
-    throw error instanceof UsageError ? error : new UsageError((error as Error).message);
-  }
-  if (flags.help) {
-    io.stdout.write(help);
-    return 0;
-  }
   const url = str(flags.queue);
   if (!url)
     throw new UsageError('--queue <redis-url> is required (redis://host:port, redis+unix:///path/to/socket)');
@@ -78,11 +39,12 @@ export async function queueCommand(
   const queueName = str(flags['queue-name']);
   const common = { connection, ...(queueName ? { queueName } : {}) };
   if (command === 'queue-status') return queueStatus(await readQueueStatus(common), flags, io);
-  const logger = consoleLogger(flags, io);
   if (command === 'enqueue') {
+    const logger = consoleLogger(flags, io);
     const config = flags.config ? await loadConfig(str(flags.config)!) : undefined;
     const input = str(flags.input) ? path.resolve(str(flags.input)!) : config?.inputDir;
     if (!input) throw new UsageError('--input <ready-dir> is required (or etl.input_dir in --config)');
+    await checkInputDir(input, str(flags.input) ? '--input' : 'etl.input_dir');
     const attempts = flags.attempts === undefined ? undefined : positiveInt('attempts', flags.attempts);
     const enqueuer = new SegmentEnqueuer({ ...common, logger, ...(attempts ? { attempts } : {}) });
     try {
@@ -91,7 +53,7 @@ export async function queueCommand(
       await enqueuer.close();
     }
   }
-  return worker(common, flags, io, signal, logger);
+  return worker(common, flags, io, signal);
 }
 
 async function worker(
@@ -99,7 +61,6 @@ async function worker(
   flags: Flags,
   io: IO,
   signal: AbortSignal,
-  logger: ConsoleLogger,
 ): Promise<number> {
   const config = flags.config ? await loadConfig(str(flags.config)!) : undefined;
   if (config?.plugins.length) {
@@ -110,10 +71,18 @@ async function worker(
   }
   const output = str(flags.output) ? path.resolve(str(flags.output)!) : config?.outputDir;
   if (!output) throw new UsageError('--output <processed-dir> is required (or etl.output_dir in --config)');
-  const channels = str(flags.channels)
-    ?.split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
+  await checkOutputDir(output, str(flags.output) ? '--output' : 'etl.output_dir');
+  const channels = parseChannels(str(flags.channels), config?.channels);
+  // The queue's conversion threads parse Advanced Trade only: an Exchange-feed capture would be
+  // quarantined line by line, so it is refused here rather than converted to nothing.
+  const source = sourceOf(str(flags.source), config?.source);
+  if (source !== 'coinbase')
+    throw new UsageError(
+      `etl worker converts the coinbase (Advanced Trade) feed only, not ${source}; convert Exchange-feed captures with etl run --source ${source}`,
+    );
+  const maxErrors = maxErrorsOf(str(flags['max-errors']), config?.maxErrors);
+  const reword = maxErrorsWording(maxErrors?.key);
+  const logger = consoleLogger(flags, io, reword);
   const seconds = (name: string) =>
     flags[name] === undefined ? undefined : positiveNumber(name, flags[name]) * 1000;
   const lockDurationMs = seconds('lock-duration');
@@ -125,13 +94,17 @@ async function worker(
     keepInput: flags['keep-input'] === true || config?.deleteAfterProcessing === false,
     ...(config?.channels ? { channelConfig: config.channels } : {}),
     ...(config?.compression ? { compression: config.compression } : {}),
-    ...(config?.maxErrors !== undefined ? { maxErrors: config.maxErrors } : {}),
+    ...(maxErrors ? { maxErrors: maxErrors.value } : {}),
     ...(channels?.length ? { channels } : {}),
     ...(lockDurationMs ? { lockDurationMs } : {}),
     ...(stalledIntervalMs ? { stalledIntervalMs } : {}),
     logger,
   });
-  const summary = flags['until-empty'] ? await w.runUntilEmpty({ signal }) : await w.runUntilAborted(signal);
+  const ran = flags['until-empty'] ? await w.runUntilEmpty({ signal }) : await w.runUntilAborted(signal);
+  const summary: WorkerSummary = {
+    ...ran,
+    failed_jobs: ran.failed_jobs.map((f) => ({ ...f, reason: reword(f.reason) })),
+  };
   if (flags.json) io.stdout.write(`${toJson(workerJson(summary))}\n`);
   else if (!flags.quiet) io.stdout.write(workerText(summary, output));
   return summary.failed_jobs.length > 0 ? 1 : 0;
@@ -158,17 +131,14 @@ function workerJson(s: WorkerSummary): Record<string, unknown> {
   };
 }
 
-function workerText(s: WorkerSummary, output: string): string {
-  const rows = Object.entries(s.datasets)
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([name, d]) => [name, d.rows, d.files, formatBytes(d.bytes)]);
+export function workerText(s: WorkerSummary, output: string): string {
   const lines = [
     `Segments: ${s.segments.converted} converted by this worker, ${s.segments.alreadyDone} already done, ${s.segments.failed} failed`,
     `Book states: ${s.states.saved} saved, ${s.states.present} already saved`,
     `Dates committed: ${s.commits.dates.join(', ') || 'none'}${s.commits.incomplete.length ? ` (incomplete: ${s.commits.incomplete.join(', ')})` : ''}`,
     `Input:    ${formatCount(s.lines)} lines, ${formatBytes(s.bytes_in)} in ${s.elapsed_s.toFixed(2)} s`,
     '',
-    rows.length ? renderTable(['dataset', 'rows', 'files', 'size'], rows) : 'No rows written by this worker.',
+    datasetTable(s.datasets, 'No rows written by this worker.'),
     '',
     `Output:   ${path.join(output, 'coinbase')}`,
   ];
@@ -227,13 +197,13 @@ function queueStatus(s: QueueStatus, flags: Flags, io: IO): number {
   return 0;
 }
 
-function consoleLogger(flags: Flags, io: IO): ConsoleLogger {
+function consoleLogger(flags: Flags, io: IO, reword?: (text: string) => string): ConsoleLogger {
   const format = (str(flags['log-format']) ?? 'text') as LogFormat;
   if (format !== 'text' && format !== 'json') throw new UsageError('--log-format must be text or json');
   const level = (str(flags['log-level']) ?? (flags.quiet ? 'warn' : 'info')) as LogLevel;
   if (!['debug', 'info', 'warn', 'error'].includes(level))
     throw new UsageError('--log-level must be debug, info, warn or error');
-  return new ConsoleLogger(format, level, io.stderr);
+  return new ConsoleLogger(format, level, io.stderr, reword ? { reword } : {});
 }
 
 function str(v: string | boolean | undefined): string | undefined {

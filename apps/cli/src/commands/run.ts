@@ -2,11 +2,19 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { LogLevel } from '@etl/core';
 import { ETLJob, type JobSummary } from '@etl/orchestrator';
-import { loadConfig } from '../config.js';
+import type { Flags } from '../command-spec.js';
+import { type EtlConfig, loadConfig, maxErrorsOf, maxErrorsWording, sourceOf } from '../config.js';
 import { ConsoleLogger, type LogFormat } from '../console-logger.js';
-import { formatBytes, formatCount, renderTable, toJson } from '../format.js';
+import { datasetTable, formatBytes, formatCount, toJson } from '../format.js';
 import { loadPlugins } from '../plugins.js';
 import { ProgressBar } from '../progress.js';
+import {
+  checkInputDir,
+  checkOutputDir,
+  parseChannels,
+  parseSelection,
+  warnUnsupported,
+} from '../usage-checks.js';
 import { UsageError } from '../usage-error.js';
 
 export interface RunFlags {
@@ -18,6 +26,8 @@ export interface RunFlags {
   'start-date'?: string;
   'end-date'?: string;
   channels?: string;
+  source?: string;
+  'max-errors'?: string;
   'keep-input'?: boolean;
   'in-place'?: boolean;
   json?: boolean;
@@ -26,41 +36,62 @@ export interface RunFlags {
   'log-level'?: string;
   'poll-interval'?: string;
   settle?: string;
-  source?: string;
 }
 
-const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
-
-function checkDate(flag: string, value: string | undefined): string {
-  if (!value) throw new UsageError(`--${flag} is required with this --mode`);
-  if (!DATE_RE.test(value)) throw new UsageError(`--${flag} must be YYYY-MM-DD, got ${value}`);
-  return value;
+/** What `createJob` built, and what the command reports besides the job's summary. */
+export interface CreatedJob {
+  readonly job: ETLJob;
+  readonly progress: ProgressBar | undefined;
+  readonly logger: ConsoleLogger;
+  readonly output: string;
+  /** Files in the input the ETL cannot read, named in a warning, left where they are. */
+  readonly unsupported: string[];
+  /** `maxErrors=N` in a failure worded as the user wrote it (`--max-errors N`, `etl.max_errors=N`). */
+  readonly reword: (text: string) => string;
 }
 
-/** Builds the job from flags and config (flags win). Shared by `run` and `watch`. */
+/**
+ * Builds the job from flags and config (flags win). Shared by `run` and `watch`. Every usage
+ * mistake is found here, before the job claims a segment: exit 2 with nothing touched.
+ */
 export async function createJob(
-  flags: RunFlags,
+  given: RunFlags | Flags,
   io: { stderr: NodeJS.WriteStream },
   signal: AbortSignal,
   rollbackSignal?: AbortSignal,
-  options: { progress?: boolean; settleMs?: number } = {},
-) {
+  options: {
+    progress?: boolean;
+    /** `watch`: the input directory may appear later (a warning says it is awaited). */
+    inputMayBeMissing?: boolean;
+    jobOptions?: Readonly<Record<string, unknown>>;
+  } = {},
+): Promise<CreatedJob> {
+  const flags = given as RunFlags;
   const logFormat = (flags['log-format'] ?? 'text') as LogFormat;
   if (logFormat !== 'text' && logFormat !== 'json') throw new UsageError('--log-format must be text or json');
   const logLevel = (flags['log-level'] ?? (flags.quiet ? 'warn' : 'info')) as LogLevel;
   if (!['debug', 'info', 'warn', 'error'].includes(logLevel))
     throw new UsageError('--log-level must be debug, info, warn or error');
-  const config = flags.config
+  const config: Partial<EtlConfig> & Pick<EtlConfig, 'plugins' | 'baseDir'> = flags.config
     ? await loadConfig(flags.config)
-    : { plugins: [] as string[], baseDir: process.cwd() };
-  const input = flags.input ? path.resolve(flags.input) : 'inputDir' in config ? config.inputDir : undefined;
-  const output = flags.output
-    ? path.resolve(flags.output)
-    : 'outputDir' in config
-      ? config.outputDir
-      : undefined;
+    : { plugins: [], baseDir: process.cwd() };
+  const input = flags.input ? path.resolve(flags.input) : config.inputDir;
+  const output = flags.output ? path.resolve(flags.output) : config.outputDir;
   if (!input) throw new UsageError('--input <ready-dir> is required (or etl.input_dir in --config)');
   if (!output) throw new UsageError('--output <processed-dir> is required (or etl.output_dir in --config)');
+  const inputExists = await checkInputDir(
+    input,
+    flags.input ? '--input' : 'etl.input_dir',
+    options.inputMayBeMissing,
+  );
+  await checkOutputDir(output, flags.output ? '--output' : 'etl.output_dir');
+  const channels = parseChannels(flags.channels, config.channels);
+  const source = sourceOf(flags.source, config.source);
+  const maxErrors = maxErrorsOf(flags['max-errors'], config.maxErrors);
+  const inPlace = flags['in-place'] === true;
+  if (inPlace && flags['keep-input'])
+    throw new UsageError('--in-place leaves the input where it is; --keep-input moves it to done/: give one');
+  const reword = maxErrorsWording(maxErrors?.key);
   // The bar only where a person watches: a terminal, text logs, no --json/--quiet.
   const showProgress =
     options.progress !== false &&
@@ -69,33 +100,33 @@ export async function createJob(
     io.stderr.isTTY === true &&
     logFormat === 'text';
   const progress = showProgress ? new ProgressBar(io.stderr) : undefined;
-  const logger = new ConsoleLogger(logFormat, logLevel, io.stderr, { beforeWrite: () => progress?.clear() });
+  const logger = new ConsoleLogger(logFormat, logLevel, io.stderr, {
+    beforeWrite: () => progress?.clear(),
+    reword,
+  });
   const registry = config.plugins.length ? await loadPlugins(config.plugins, config.baseDir) : undefined;
-  const c = config as Partial<import('../config.js').EtlConfig>;
-  const channels = flags.channels
-    ?.split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  if (flags.source !== undefined && flags.source !== 'coinbase' && flags.source !== 'coinbase-exchange')
-    throw new UsageError(`--source must be coinbase or coinbase-exchange, got ${flags.source}`);
-  const source = (flags.source as 'coinbase' | 'coinbase-exchange' | undefined) ?? c.source;
+  if (!inputExists)
+    logger.warn('the input directory does not exist yet: waiting for it to appear', { input });
+  const unsupported = await warnUnsupported(input, logger);
+  const c = config;
   const sizes = new Map<string, number>();
   const job = new ETLJob({
     inputDir: input,
     outputDir: output,
     deleteAfterProcessing: flags['keep-input'] ? false : (c.deleteAfterProcessing ?? true),
     // Read-only archives: nothing is moved, deleted or written in --input.
-    ...(flags['in-place'] ? { inPlace: true } : {}),
+    ...(inPlace ? { inPlace: true } : {}),
     ...(c.channels ? { channelConfig: c.channels } : {}),
     ...(c.compression ? { compression: c.compression } : {}),
-    ...(source ? { source } : {}),
+    source,
     ...(c.processingDir ? { processingDir: c.processingDir } : {}),
     ...(c.doneDir ? { doneDir: c.doneDir } : {}),
     ...(c.failedDir ? { failedDir: c.failedDir } : {}),
-    ...(c.maxErrors !== undefined ? { maxErrors: c.maxErrors } : {}),
+    ...(maxErrors ? { maxErrors: maxErrors.value } : {}),
     ...(registry ? { registry } : {}),
     ...(channels?.length ? { channels } : {}),
-    ...(options.settleMs !== undefined ? { settleMs: options.settleMs } : {}),
+    // Options of ETLJob another branch adds (`settleMs` from watch): passed through.
+    ...(options.jobOptions as object | undefined),
     logger,
     signal,
     ...(rollbackSignal ? { rollbackSignal } : {}),
@@ -129,11 +160,19 @@ export async function createJob(
       } else if (event.type === 'segment-failed') progress?.failed(sizes.get(event.segment) ?? 0);
     },
   });
-  return { job, progress, logger, output };
+  return { job, progress, logger, output, unsupported, reword };
+}
+
+/** The summary with each failure worded for the user (see {@link CreatedJob.reword}). */
+export function reworded(summary: JobSummary, reword: (text: string) => string): JobSummary {
+  return { ...summary, failures: summary.failures.map((f) => ({ ...f, error: reword(f.error) })) };
 }
 
 /** The JSON summary of SPEC section 6 (plus extra keys). */
-export function summaryJson(summary: JobSummary): Record<string, unknown> {
+export function summaryJson(
+  summary: JobSummary,
+  unsupported: readonly string[] = [],
+): Record<string, unknown> {
   const datasets: Record<string, { rows: number; files: number; bytes: number }> = {};
   for (const [k, v] of Object.entries(summary.datasets).sort(([a], [b]) => a.localeCompare(b)))
     datasets[k] = { ...v };
@@ -154,6 +193,7 @@ export function summaryJson(summary: JobSummary): Record<string, unknown> {
     kept_inputs: summary.kept_inputs,
     skipped_lines: summary.skipped_lines,
     interrupted: summary.interrupted,
+    unsupported_files: unsupported,
     ...(summary.stopped !== undefined ? { stopped: summary.stopped } : {}),
   };
 }
@@ -162,11 +202,8 @@ export function summaryJson(summary: JobSummary): Record<string, unknown> {
 export function summaryText(
   summary: JobSummary,
   output: string,
-  options: { watching?: boolean } = {},
+  options: { watching?: boolean; unsupported?: readonly string[] } = {},
 ): string {
-  const rows = Object.entries(summary.datasets)
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([name, d]) => [name, formatCount(d.rows), formatCount(d.files), formatBytes(d.bytes)]);
   // A watch spends most of its time waiting: its wall-clock rate would mean nothing.
   const rate =
     !options.watching && summary.elapsed_s > 0
@@ -177,11 +214,7 @@ export function summaryText(
     `Input:    ${formatCount(summary.lines)} lines, ${formatBytes(summary.bytes_in)} in ${summary.elapsed_s.toFixed(2)} s${rate}`,
     `Quarantined lines: ${summary.quarantined_lines}${summary.quarantined_rows ? `, rows: ${summary.quarantined_rows}` : ''}${summary.quarantined_lines || summary.quarantined_rows ? ` (see ${path.join(output, 'coinbase', '_quarantine')})` : ''}`,
     '',
-    rows.length
-      ? renderTable(['dataset', 'rows', 'files', 'size'], rows, {
-          align: ['left', 'right', 'right', 'right'],
-        })
-      : 'No rows written.',
+    datasetTable(summary.datasets),
     '',
     `Output:   ${path.join(output, 'coinbase')}`,
   ];
@@ -192,6 +225,8 @@ export function summaryText(
     );
   for (const k of summary.kept_inputs) lines.push(`KEPT ${k.segment} in ${k.path}: ${k.reason}`);
   for (const f of summary.failures) lines.push(`FAILED ${f.segment}: ${f.error}`);
+  if (options.unsupported?.length)
+    lines.push(`NOT READ (compression not supported, left in place): ${options.unsupported.join(', ')}`);
   if (summary.stopped !== undefined) lines.push(`STOPPED early: ${summary.stopped}`);
   // A signal is how a watch ends: only a `run` cut short has segments left behind.
   if (summary.interrupted && !options.watching)
@@ -200,38 +235,31 @@ export function summaryText(
 }
 
 export async function runCommand(
-  flags: RunFlags,
+  flags: RunFlags | Flags,
   io: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream },
   signal: AbortSignal,
   rollbackSignal?: AbortSignal,
 ): Promise<number> {
-  const mode = flags.mode ?? 'all';
-  if (!['all', 'date', 'range'].includes(mode))
-    throw new UsageError(`--mode must be all, date or range, got ${mode}`);
-  const { job, progress, logger, output } = await createJob(flags, io, signal, rollbackSignal);
+  const selection = parseSelection(flags as RunFlags);
+  const { job, progress, logger, output, unsupported, reword } = await createJob(
+    flags,
+    io,
+    signal,
+    rollbackSignal,
+  );
   let summary: JobSummary;
   try {
-    if (mode === 'date') summary = await job.processDate(checkDate('date', flags.date));
-    else if (mode === 'range') {
-      const start = checkDate('start-date', flags['start-date']);
-      const end = checkDate('end-date', flags['end-date']);
-      if (start > end) throw new UsageError('--start-date must not be after --end-date');
-      summary = await job.processDateRange(start, end);
-    } else summary = await job.processAll();
+    if (selection.mode === 'date') summary = await job.processDate(selection.date);
+    else if (selection.mode === 'range') summary = await job.processDateRange(selection.start, selection.end);
+    else summary = await job.processAll();
   } finally {
     progress?.stop();
   }
+  summary = reworded(summary, reword);
   const s = summary.segments;
-  if (s.processed + s.failed + s.skipped === 0 && !summary.interrupted) {
-    // Most likely a mistyped --input: say so instead of printing an empty table.
-    const exists = await stat(job.inputDir).then(
-      () => true,
-      () => false,
-    );
-    if (exists) logger.info('no segments to process', { input: job.inputDir, mode });
-    else logger.warn('the input directory does not exist: nothing to process', { input: job.inputDir });
-  }
-  if (flags.json) io.stdout.write(`${toJson(summaryJson(summary))}\n`);
-  else if (!flags.quiet) io.stdout.write(summaryText(summary, output));
+  if (s.processed + s.failed + s.skipped === 0 && !summary.interrupted)
+    logger.info('no segments to process', { input: job.inputDir, mode: selection.mode });
+  if (flags.json) io.stdout.write(`${toJson(summaryJson(summary, unsupported))}\n`);
+  else if (!flags.quiet) io.stdout.write(summaryText(summary, output, { unsupported }));
   return summary.segments.failed > 0 ? 1 : 0;
 }

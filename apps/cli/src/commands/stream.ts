@@ -16,38 +16,11 @@ import {
   JetStreamReader,
   RowPublisher,
 } from '@etl/stream-nats';
-import { loadConfig } from '../config.js';
+import type { Flags } from '../command-spec.js';
+import { loadConfig, sourceOf } from '../config.js';
 import { ConsoleLogger, type LogFormat } from '../console-logger.js';
-import { formatBytes, formatCount, renderTable, toJson } from '../format.js';
+import { datasetTable, formatCount, toJson } from '../format.js';
 import { UsageError } from '../usage-error.js';
-
-export const STREAM_OPTIONS = {
-  from: { type: 'string' },
-  output: { type: 'string' },
-  config: { type: 'string' },
-  stream: { type: 'string' },
-  subject: { type: 'string' },
-  durable: { type: 'string' },
-  'start-sequence': { type: 'string' },
-  'start-time': { type: 'string' },
-  'roll-interval': { type: 'string' },
-  'roll-rows': { type: 'string' },
-  'features-subject': { type: 'string' },
-  'no-features': { type: 'boolean' },
-  'idle-exit': { type: 'string' },
-  channels: { type: 'string' },
-  json: { type: 'boolean' },
-  quiet: { type: 'boolean', short: 'q' },
-  'log-format': { type: 'string' },
-  'log-level': { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
-
-export const STREAM_HELP = `  etl stream  --from <nats-url> --output <processed-dir> [--config <file>]
-              [--stream ${DEFAULT_STREAM}] [--subject '${DEFAULT_SUBJECT_PREFIX}.>'] [--durable etl-stream]
-              [--start-sequence N | --start-time <RFC 3339>] [--roll-interval <s>] [--roll-rows N]
-              [--features-subject ${DEFAULT_FEATURES_PREFIX}] [--no-features] [--idle-exit <s>] [--json]
-`;
 
 export interface StreamFlags {
   from?: string;
@@ -68,6 +41,7 @@ export interface StreamFlags {
   quiet?: boolean;
   'log-format'?: string;
   'log-level'?: string;
+  source?: string;
 }
 
 function positive(flag: string, value: string | undefined, integer: boolean): number | undefined {
@@ -100,10 +74,11 @@ export function streamSummaryJson(
 }
 
 export async function streamCommand(
-  flags: StreamFlags,
+  given: Flags,
   io: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream },
   signal: AbortSignal,
 ): Promise<number> {
+  const flags = given as StreamFlags;
   const logFormat = (flags['log-format'] ?? 'text') as LogFormat;
   if (logFormat !== 'text' && logFormat !== 'json') throw new UsageError('--log-format must be text or json');
   const logLevel = (flags['log-level'] ?? (flags.quiet || flags.json ? 'warn' : 'info')) as LogLevel;
@@ -112,6 +87,12 @@ export async function streamCommand(
   const from = flags.from ?? process.env.NATS_URL;
   if (!from) throw new UsageError('--from <nats-url> is required (or NATS_URL)');
   const config = flags.config ? await loadConfig(flags.config) : undefined;
+  // The live path parses Advanced Trade frames only: another feed would be quarantined line by line.
+  const source = sourceOf(flags.source, config?.source);
+  if (source !== 'coinbase')
+    throw new UsageError(
+      `etl stream reads the coinbase (Advanced Trade) feed only, not ${source}; convert Exchange-feed captures with etl run --source ${source}`,
+    );
   const output = flags.output ? path.resolve(flags.output) : config?.outputDir;
   if (!output) throw new UsageError('--output <processed-dir> is required (or etl.output_dir in --config)');
   const startSequence = positive('start-sequence', flags['start-sequence'], true);
@@ -184,23 +165,20 @@ export async function streamCommand(
     await publisher?.flush();
     const extra = { stream: streamName, durable, output: path.join(output, 'coinbase') };
     if (flags.json) io.stdout.write(`${toJson(streamSummaryJson(summary, extra))}\n`);
-    else if (!flags.quiet) io.stdout.write(summaryText(summary, output));
+    else if (!flags.quiet) io.stdout.write(streamSummaryText(summary, output));
     return 0;
   } finally {
     await connection.drain().catch(() => connection.close());
   }
 }
 
-function summaryText(summary: StreamSummary, output: string): string {
-  const rows = Object.entries(summary.datasets)
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([name, d]) => [name, d.rows, d.files, formatBytes(d.bytes)]);
+export function streamSummaryText(summary: StreamSummary, output: string): string {
   return `${[
     `Stream:   ${formatCount(summary.records)} messages (sequence ${summary.resumedFrom + 1}–${summary.position}) in ${summary.elapsedS.toFixed(2)} s, ${summary.commits} roll(s) committed`,
     `Features: ${formatCount(summary.features)} published`,
     `Quarantined lines: ${summary.quarantinedLines}`,
     '',
-    rows.length ? renderTable(['dataset', 'rows', 'files', 'size'], rows) : 'No rows written.',
+    datasetTable(summary.datasets),
     '',
     `Output:   ${path.join(output, 'coinbase')}`,
   ].join('\n')}\n`;
