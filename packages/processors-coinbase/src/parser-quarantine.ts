@@ -1,20 +1,17 @@
 /**
- * Where a feed parser puts a record it cannot use: the quarantine sink (with the raw value, cut
- * to 4 KiB) and the log, which falls silent after the first 20 so a bad file cannot flood it.
+ * Where a feed parser puts a record it cannot use: the quarantine sink (with the whole value, as
+ * JSON) and the log, which falls silent after the first 20 so a bad file cannot flood it.
  */
 import type { Logger, QuarantineSink, SourceRecord } from '@etl/core';
 
 /** Quarantined records logged one by one before the parser falls silent (the sink keeps all). */
 const LOGGED_QUARANTINES = 20;
-/** Longest raw text kept in a quarantine entry. */
-const RAW_LIMIT = 4096;
-
+/** The record's value as JSON, never cut: the quarantine may be the only copy of the line. */
 function rawText(value: unknown): string {
   try {
-    const text = JSON.stringify(value) ?? String(value);
-    return text.length > RAW_LIMIT ? text.slice(0, RAW_LIMIT) : text;
+    return JSON.stringify(value) ?? String(value);
   } catch {
-    return String(value).slice(0, RAW_LIMIT);
+    return String(value);
   }
 }
 

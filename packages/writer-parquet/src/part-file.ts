@@ -89,7 +89,7 @@ export class PartFile {
     this.rowGroups++;
   }
 
-  /** Writes the footer and closes the file; it stays under its temporary name. */
+  /** Writes the footer, fsyncs and closes the file; it stays under its temporary name. */
   async finish(): Promise<void> {
     let bytes: number;
     try {
@@ -101,8 +101,11 @@ export class PartFile {
       throw writeError('finishing the file', this, error);
     }
     try {
+      // Once per file, not per row group: the file must be on disk before a commit names it.
+      await this.handle.sync();
       await this.handle.close();
     } catch (error) {
+      await this.handle.close().catch(() => {});
       throw writeError('finishing the file', this, error);
     } finally {
       this.closed = true;
