@@ -14,10 +14,30 @@ const CHUNK = 256;
 /** Levels per chunk when a snapshot is loaded: room to grow before the first split. */
 const FILL = CHUNK / 2;
 
+/** Room a new chunk starts with: a thin book (one of thousands of quiet products) stays small. */
+const MIN_CAPACITY = 8;
+
+/** Up to {@link CHUNK} levels; the arrays grow by doubling as levels arrive. */
 class Chunk {
-  readonly keys = new Float64Array(CHUNK);
-  readonly sizes = new Float64Array(CHUNK);
+  keys: Float64Array;
+  sizes: Float64Array;
   n = 0;
+
+  constructor(capacity: number) {
+    this.keys = new Float64Array(capacity);
+    this.sizes = new Float64Array(capacity);
+  }
+
+  /** Makes room for one more level (the caller checks `n === keys.length` first). */
+  grow(): void {
+    const capacity = Math.min(CHUNK, this.keys.length * 2);
+    const keys = new Float64Array(capacity);
+    const sizes = new Float64Array(capacity);
+    keys.set(this.keys);
+    sizes.set(this.sizes);
+    this.keys = keys;
+    this.sizes = sizes;
+  }
 }
 
 export class BookSideLevels {
@@ -74,7 +94,7 @@ export class BookSideLevels {
     }
     if (this.chunks.length === 0) {
       if (size === 0) return false;
-      const c = new Chunk();
+      const c = new Chunk(MIN_CAPACITY);
       c.keys[0] = key;
       c.sizes[0] = size;
       c.n = 1;
@@ -104,6 +124,7 @@ export class BookSideLevels {
       }
     }
     const n = c.n;
+    if (n === c.keys.length) c.grow();
     if (i < n) {
       c.keys.copyWithin(i + 1, i, n);
       c.sizes.copyWithin(i + 1, i, n);
@@ -131,7 +152,7 @@ export class BookSideLevels {
   private split(j: number): void {
     const c = this.chunks[j]!;
     const half = c.n >> 1;
-    const d = new Chunk();
+    const d = new Chunk(CHUNK);
     d.keys.set(c.keys.subarray(half, c.n));
     d.sizes.set(c.sizes.subarray(half, c.n));
     d.n = c.n - half;
@@ -191,7 +212,8 @@ export class BookSideLevels {
       const s = sizes[i]!;
       if (s === 0) continue;
       if (c === null || c.n === FILL) {
-        c = new Chunk();
+        // Room for the levels still to come (up to FILL), so a thin book takes little memory.
+        c = new Chunk(Math.min(CHUNK, Math.max(MIN_CAPACITY, n - i)));
         this.chunks.push(c);
         this.lastKeys.push(0);
       }
