@@ -118,3 +118,35 @@ describe('a leap second', () => {
     ]);
   });
 });
+
+describe('product ids a directory name cannot hold exactly', () => {
+  it('keeps the true value: in the files when shortened, escaped when spelled like null', async () => {
+    const ws = workspace();
+    const ts = '2026-08-09T21:06:00.123456789Z';
+    const capture = '2026-08-09T21:06:00.200000+00:00';
+    const long = `L${'O'.repeat(300)}NG-USD`;
+    const withProduct = (id: string, product: string) => ({
+      ...tradeOf(id, '100.5', ts),
+      product_id: product,
+    });
+    const file = [
+      envelope(capture, trades(ts, [withProduct('1', long)])),
+      envelope(capture, trades(ts, [withProduct('2', '__HIVE_DEFAULT_PARTITION__')])),
+      envelope(capture, trades(ts, [withProduct('3', 'BTC-USD')])),
+    ];
+    writeFileSync(path.join(ws.ready, 'segment_20260809T21_00001.ndjson'), `${file.join('\n')}\n`);
+    const run = await etl(runArgs(ws));
+    expect(run.code, run.stderr).toBe(0);
+    const db = await duckdb();
+    const byPath = await db.rows(
+      `SELECT trade_id, product_id FROM read_parquet('${glob(ws.output, 'market_trades')}', hive_partitioning = true) ORDER BY trade_id`,
+    );
+    expect(byPath[1]).toEqual({ trade_id: '2', product_id: '__HIVE_DEFAULT_PARTITION__' });
+    expect(byPath[2]).toEqual({ trade_id: '3', product_id: 'BTC-USD' });
+    expect(String(byPath[0]!.product_id)).toMatch(/~[0-9a-f]{16}$/);
+    const inFiles = await db.rows(
+      `SELECT trade_id, product_id FROM read_parquet('${glob(ws.output, 'market_trades')}', hive_partitioning = false, union_by_name = true) WHERE product_id IS NOT NULL`,
+    );
+    expect(inFiles).toEqual([{ trade_id: '1', product_id: long }]);
+  });
+});

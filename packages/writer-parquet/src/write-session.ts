@@ -32,6 +32,7 @@ import {
   type SessionSettings,
   type Status,
 } from './session-state.js';
+import { constantChunk, withValueColumns } from './shortened-partitions.js';
 import { previewValue } from './value-preview.js';
 
 /**
@@ -49,6 +50,12 @@ export class ParquetWriteSession implements WriteSession<Row>, BudgetedSession {
   private readonly append: RowAppender;
   private readonly partitionKeys: PartitionKeys;
   private readonly fileSettings: PartFileSettings;
+  /**
+   * String partition columns not otherwise in the files: a partition whose directory name had to
+   * be shortened stores their true values in its files too (see {@link fileSettingsFor}).
+   */
+  private readonly valuesInFile: readonly Field[];
+  private shortenedDirSettings: PartFileSettings | undefined;
   /** Bytes one buffered row takes in every column buffer together. */
   private readonly bytesPerRow: number;
   private readonly fileId: string;
@@ -109,6 +116,9 @@ export class ParquetWriteSession implements WriteSession<Row>, BudgetedSession {
       pool: settings.useWorker ? EncodePool.shared() : undefined,
       openFiles: settings.openFiles,
     };
+    this.valuesInFile = settings.keepPartitionColumns
+      ? []
+      : schemaFields.filter((f) => partitionCols.includes(f.name) && f.type === 'string');
     settings.budget.join(this);
   }
 
@@ -292,10 +302,10 @@ export class ParquetWriteSession implements WriteSession<Row>, BudgetedSession {
     this.states[partition.id] = state;
     this.settings.stats.count('partitions');
     if (partition.truncated) {
-      this.settings.logger.warn('partition value too long for a directory name: shortened with a hash', {
-        path: this.target.path,
-        dir: partition.dir,
-      });
+      this.settings.logger.warn(
+        'partition value too long for a directory name: shortened with a hash; its files hold the true value as a column',
+        { path: this.target.path, dir: partition.dir },
+      );
     }
     return state;
   }
@@ -384,6 +394,9 @@ export class ParquetWriteSession implements WriteSession<Row>, BudgetedSession {
     const rows = state.buffered;
     state.file ??= await this.openFile(state);
     const chunks = state.columns.map((column) => column.take(rows, nextRows));
+    if (state.partition.truncated)
+      for (const f of this.valuesInFile)
+        chunks.push(constantChunk(state.partition.values[f.name] ?? null, rows));
     if (nextRows === 0) state.columns = [];
     this.resized(state);
     state.buffered = 0;
@@ -401,10 +414,17 @@ export class ParquetWriteSession implements WriteSession<Row>, BudgetedSession {
   private async openFile(state: PartitionState): Promise<PartFile> {
     const finalPath = this.finalPath(state);
     await this.directories.ensure(path.dirname(finalPath));
-    const file = await PartFile.create(finalPath, this.fileSettings);
+    const file = await PartFile.create(finalPath, this.fileSettingsFor(state));
     state.nextFileIndex++;
     this.files.push({ file, state });
     return file;
+  }
+
+  /** The settings of a partition's files: with the value columns when its directory name was shortened. */
+  private fileSettingsFor(state: PartitionState): PartFileSettings {
+    if (!state.partition.truncated || this.valuesInFile.length === 0) return this.fileSettings;
+    this.shortenedDirSettings ??= withValueColumns(this.fileSettings, this.target.schema, this.valuesInFile);
+    return this.shortenedDirSettings;
   }
 
   private async finishFile(state: PartitionState): Promise<void> {
