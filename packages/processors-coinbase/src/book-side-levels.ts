@@ -14,30 +14,10 @@ const CHUNK = 256;
 /** Levels per chunk when a snapshot is loaded: room to grow before the first split. */
 const FILL = CHUNK / 2;
 
-/** Room a new chunk starts with: a thin book (one of thousands of quiet products) stays small. */
-const MIN_CAPACITY = 8;
-
-/** Up to {@link CHUNK} levels; the arrays grow by doubling as levels arrive. */
 class Chunk {
-  keys: Float64Array;
-  sizes: Float64Array;
+  readonly keys = new Float64Array(CHUNK);
+  readonly sizes = new Float64Array(CHUNK);
   n = 0;
-
-  constructor(capacity: number) {
-    this.keys = new Float64Array(capacity);
-    this.sizes = new Float64Array(capacity);
-  }
-
-  /** Makes room for one more level (the caller checks `n === keys.length` first). */
-  grow(): void {
-    const capacity = Math.min(CHUNK, this.keys.length * 2);
-    const keys = new Float64Array(capacity);
-    const sizes = new Float64Array(capacity);
-    keys.set(this.keys);
-    sizes.set(this.sizes);
-    this.keys = keys;
-    this.sizes = sizes;
-  }
 }
 
 export class BookSideLevels {
@@ -94,7 +74,7 @@ export class BookSideLevels {
     }
     if (this.chunks.length === 0) {
       if (size === 0) return false;
-      const c = new Chunk(MIN_CAPACITY);
+      const c = new Chunk();
       c.keys[0] = key;
       c.sizes[0] = size;
       c.n = 1;
@@ -124,7 +104,6 @@ export class BookSideLevels {
       }
     }
     const n = c.n;
-    if (n === c.keys.length) c.grow();
     if (i < n) {
       c.keys.copyWithin(i + 1, i, n);
       c.sizes.copyWithin(i + 1, i, n);
@@ -152,7 +131,7 @@ export class BookSideLevels {
   private split(j: number): void {
     const c = this.chunks[j]!;
     const half = c.n >> 1;
-    const d = new Chunk(CHUNK);
+    const d = new Chunk();
     d.keys.set(c.keys.subarray(half, c.n));
     d.sizes.set(c.sizes.subarray(half, c.n));
     d.n = c.n - half;
@@ -212,8 +191,7 @@ export class BookSideLevels {
       const s = sizes[i]!;
       if (s === 0) continue;
       if (c === null || c.n === FILL) {
-        // Room for the levels still to come (up to FILL), so a thin book takes little memory.
-        c = new Chunk(Math.min(CHUNK, Math.max(MIN_CAPACITY, n - i)));
+        c = new Chunk();
         this.chunks.push(c);
         this.lastKeys.push(0);
       }
