@@ -40,6 +40,7 @@ import {
 import { committedManifest, datasetCounts, NO_STATS, settingsFingerprint } from './committed-segment.js';
 import { routeRows } from './dataset-router.js';
 import { assertInputUnchanged, assertSameInput, InputHasher, inputStat } from './input-identity.js';
+import { inputNameLogger } from './input-name-logger.js';
 import { storageId } from './name-budget.js';
 import { PartitionValueGuard } from './partition-value-guard.js';
 import { exactLinesOf } from './quarantine-lines.js';
@@ -171,6 +172,8 @@ export class CoinbaseSegmentPipeline {
       if (done) return this.resumedResult(file, inputId, done);
     }
     const inputName = opts.inputName ?? file;
+    // Reader, parser and writer warnings name the user's file, not its processing/ path.
+    const logger = inputNameLogger(this.logger, file, inputName);
     const quarantine = new QuarantineSpool(
       path.join(this.outRoot, '_quarantine', `${inputId}.ndjson`),
       file,
@@ -186,7 +189,7 @@ export class CoinbaseSegmentPipeline {
     const reader = new NDJSONReader({
       quarantine,
       onFileChunk: hasher.update,
-      logger: this.logger,
+      logger,
       // Advanced Trade: the dominant l2_data lines skip JSON.parse (RawParser falls back to it).
       ...(this.options.source === 'coinbase-exchange' ? {} : { lineParser: new AdvancedTradeLineScanner() }),
       ...(this.options.batchSize ? { batchSize: this.options.batchSize } : {}),
@@ -194,7 +197,7 @@ export class CoinbaseSegmentPipeline {
     });
     const { chain, stateful } = buildCoinbaseChain(this.channels, {
       quarantine,
-      logger: this.logger,
+      logger,
       ...(this.options.source ? { source: this.options.source } : {}),
     });
     const checkpoints =
@@ -208,7 +211,7 @@ export class CoinbaseSegmentPipeline {
 
     const writer = new ParquetWriter({
       compression: this.options.compression ?? 'zstd',
-      logger: this.logger,
+      logger,
       // A row that does not fit its schema is set aside, not fatal for the whole segment.
       quarantine,
       ...(this.options.rowGroupSize ? { rowGroupSize: this.options.rowGroupSize } : {}),
