@@ -199,7 +199,7 @@ const WORKER: CommandSpec = {
       help: 'exit once the queues are empty instead of waiting for more',
     },
     CHANNELS_OPTION,
-    { ...SOURCE_OPTION, help: `${SOURCE_OPTION.help}; the worker reads coinbase only` },
+    SOURCE_OPTION,
     MAX_ERRORS_OPTION,
     { ...KEEP_INPUT_OPTION },
     {

@@ -198,19 +198,7 @@ describe('usage mistakes are exit 2 and touch nothing', () => {
     expect(watch.stderr).toBe('etl: --settle must be a number ≥ 0 of seconds\n');
   });
 
-  it('worker and stream refuse the Exchange feed they cannot read, before connecting', async () => {
-    const worker = await refused(({ output }) => [
-      'worker',
-      '--queue',
-      'redis://127.0.0.1:1',
-      '--output',
-      output,
-      '--source',
-      'coinbase-exchange',
-    ]);
-    expect(worker.stderr).toBe(
-      'etl: etl worker converts the coinbase (Advanced Trade) feed only, not coinbase-exchange; convert Exchange-feed captures with etl run --source coinbase-exchange\n',
-    );
+  it('stream refuses the Exchange feed it cannot read, before connecting', async () => {
     const stream = await refused(({ output }) => [
       'stream',
       '--from',

@@ -8,6 +8,7 @@ import type { SegmentQueueNames } from './segment-jobs.js';
 
 export interface ProcessorSettings {
   readonly outputDir: string;
+  readonly source?: CoinbaseSegmentPipelineOptions['source'];
   readonly channelConfig?: Readonly<Record<string, unknown>>;
   readonly compression?: CoinbaseSegmentPipelineOptions['compression'];
   readonly maxErrors?: number;

@@ -42,6 +42,7 @@ function createContext(): ThreadContext {
   const settings = readProcessorSettings(workerData);
   const options: CoinbaseSegmentPipelineOptions = {
     outputDir: settings.outputDir,
+    ...(settings.source ? { source: settings.source } : {}),
     ...(settings.channelConfig ? { channelConfig: settings.channelConfig } : {}),
     ...(settings.compression ? { compression: settings.compression } : {}),
     ...(settings.maxErrors !== undefined ? { maxErrors: settings.maxErrors } : {}),

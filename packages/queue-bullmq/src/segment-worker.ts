@@ -41,6 +41,8 @@ export interface SegmentWorkerOptions {
   readonly prefix?: string;
   /** Conversions at once in this process, each in its own thread (default 1). */
   readonly concurrency?: number;
+  /** Which feed the segments hold (default 'coinbase', Advanced Trade; 'coinbase-exchange' the legacy feed). */
+  readonly source?: CoinbaseSegmentPipelineOptions['source'];
   readonly channelConfig?: Readonly<Record<string, unknown>>;
   readonly compression?: CoinbaseSegmentPipelineOptions['compression'];
   readonly maxErrors?: number;
@@ -118,6 +120,7 @@ export class SegmentWorker {
     const settings: ProcessorSettings = {
       journal: path.join(this.journalDir, 'converted.ndjson'),
       outputDir: path.resolve(this.options.outputDir),
+      ...(this.options.source ? { source: this.options.source } : {}),
       ...(this.options.channelConfig ? { channelConfig: this.options.channelConfig } : {}),
       ...(this.options.compression ? { compression: this.options.compression } : {}),
       ...(this.options.maxErrors !== undefined ? { maxErrors: this.options.maxErrors } : {}),

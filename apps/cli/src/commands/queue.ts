@@ -73,13 +73,7 @@ async function worker(
   if (!output) throw new UsageError('--output <processed-dir> is required (or etl.output_dir in --config)');
   await checkOutputDir(output, str(flags.output) ? '--output' : 'etl.output_dir');
   const channels = parseChannels(str(flags.channels), config?.channels);
-  // The queue's conversion threads parse Advanced Trade only: an Exchange-feed capture would be
-  // quarantined line by line, so it is refused here rather than converted to nothing.
   const source = sourceOf(str(flags.source), config?.source);
-  if (source !== 'coinbase')
-    throw new UsageError(
-      `etl worker converts the coinbase (Advanced Trade) feed only, not ${source}; convert Exchange-feed captures with etl run --source ${source}`,
-    );
   const maxErrors = maxErrorsOf(str(flags['max-errors']), config?.maxErrors);
   const reword = maxErrorsWording(maxErrors?.key);
   const logger = consoleLogger(flags, io, reword);
@@ -90,6 +84,7 @@ async function worker(
   const w = new SegmentWorker({
     ...common,
     outputDir: output,
+    ...(source ? { source } : {}),
     concurrency: flags.concurrency === undefined ? 1 : positiveInt('concurrency', flags.concurrency),
     keepInput: flags['keep-input'] === true || config?.deleteAfterProcessing === false,
     ...(config?.channels ? { channelConfig: config.channels } : {}),
