@@ -5,3 +5,4 @@ export type {
   ConformanceReport,
 } from './processor-conformance.js';
 export { CONFORMANCE_CHECKS, checkProcessorConformance } from './processor-conformance.js';
+export { sampleSchemaOf } from './sample-schema.js';

@@ -245,7 +245,8 @@ describe('checkProcessorConformance: each broken processor fails its check', () 
   it('output schema: none declared', async () => {
     const failed = await failedChecks({ create: () => new SchemalessVwap(), batches: TYPED_BATCHES });
     expect(failed).toEqual({
-      'output schema': 'outputSchema(undefined) returned undefined: declare the columns the processor emits',
+      'output schema':
+        'outputSchema(schema guessed from the input rows) returned undefined: declare the columns the processor emits (or pass severalShapes: true for a processor that emits rows of several shapes)',
     });
   });
 

@@ -21,6 +21,7 @@ import {
   statsOf,
 } from './processor-runs.js';
 import { deepFreeze, describeValue, firstDifference, firstRowDifference, isRowObject } from './row-values.js';
+import { sampleSchemaOf } from './sample-schema.js';
 
 /** Every check, in the order they run. Names are stable: reports and test titles use them. */
 export const CONFORMANCE_CHECKS = [
@@ -45,8 +46,18 @@ export interface ConformanceOptions {
    * checkpoint check replays the input once per batch boundary.
    */
   readonly batches: readonly (readonly Row[])[];
-  /** Schema of the input rows, given to `outputSchema`. */
+  /**
+   * Schema of the input rows, given to `outputSchema`. Without it the kit gives a schema guessed
+   * from the input rows (scalar columns only), so a processor that adds columns to whatever it
+   * is given can be checked without importing the schema of its input.
+   */
   readonly inputSchema?: Schema;
+  /**
+   * `true` for a processor that emits rows of several shapes (a parser of every channel): its
+   * `outputSchema` returns undefined, as the contract allows, and the check only requires row
+   * objects. Default false: `outputSchema` must declare every emitted column.
+   */
+  readonly severalShapes?: boolean;
 }
 
 export interface ConformanceFailure {
@@ -63,7 +74,13 @@ export interface ConformanceReport {
 /** What every check gets. */
 interface CheckContext {
   create(): AnyProcessor;
-  readonly inputSchema: Schema | undefined;
+  /** The author's input schema, or one guessed from the input rows. */
+  readonly inputSchema: Schema;
+  /** How failure details name the input schema. */
+  readonly inputSchemaLabel: string;
+  /** Whether the author gave the input schema (else `outputSchema(undefined)` is tried too). */
+  readonly inputSchemaGiven: boolean;
+  readonly severalShapes: boolean;
   /**
    * A fresh deep copy of the input for one run, so a processor that writes to its input cannot
    * change what later runs see (and fail checks other than the mutation check).
@@ -85,9 +102,18 @@ function checkName(ctx: CheckContext): string | undefined {
 
 function checkOutputSchema(ctx: CheckContext): string | undefined {
   const p = ctx.create();
-  const schema = call('outputSchema(inputSchema)', () => p.outputSchema(ctx.inputSchema));
+  if (!ctx.inputSchemaGiven) {
+    // Input unknown: any schema or undefined (a processor that adds columns cannot know), no throw.
+    const unknown = call('outputSchema(undefined)', () => p.outputSchema(undefined));
+    if (unknown !== undefined && !Array.isArray(unknown?.fields)) {
+      return `outputSchema(undefined) returned ${describeValue(unknown)}: return a schema or undefined`;
+    }
+  }
+  const label = `outputSchema(${ctx.inputSchemaLabel})`;
+  const schema = call(label, () => p.outputSchema(ctx.inputSchema));
+  if (ctx.severalShapes) return rowObjectsProblem(p, ctx);
   if (!schema || !Array.isArray(schema.fields)) {
-    return `outputSchema(${ctx.inputSchema ? 'inputSchema' : 'undefined'}) returned ${describeValue(schema)}: declare the columns the processor emits`;
+    return `${label} returned ${describeValue(schema)}: declare the columns the processor emits (or pass severalShapes: true for a processor that emits rows of several shapes)`;
   }
   const declared = new Set(schema.fields.map((f) => f.name));
   const emitted = feed(p, ctx.input());
@@ -116,6 +142,18 @@ function checkOutputSchema(ctx: CheckContext): string | undefined {
   inspect(emitted.flushed, 'flush()');
   if (bad === 0) return undefined;
   return `${bad} of ${total} emitted rows do not fit outputSchema: ${listed.join(' | ')}`;
+}
+
+/** For a processor of several shapes: every emitted row is still a row object. */
+function rowObjectsProblem(p: AnyProcessor, ctx: CheckContext): string | undefined {
+  const emitted = feed(p, ctx.input());
+  const where = [...emitted.batches.map((_, i) => `batch ${i}`), 'flush()'];
+  const groups = [...emitted.batches, emitted.flushed];
+  for (let i = 0; i < groups.length; i++) {
+    const j = groups[i]!.findIndex((row) => !isRowObject(row));
+    if (j >= 0) return `${where[i]} row ${j} is not a row object: ${describeValue(groups[i]![j])}`;
+  }
+  return undefined;
 }
 
 function emptyBatchProblem(p: AnyProcessor, when: string): string | undefined {
@@ -319,7 +357,10 @@ export async function checkProcessorConformance(options: ConformanceOptions): Pr
   const { create } = options;
   const ctx: CheckContext = {
     create: () => make(create),
-    inputSchema: options.inputSchema,
+    inputSchema: options.inputSchema ?? sampleSchemaOf(pristine.flat()),
+    inputSchemaLabel: options.inputSchema ? 'inputSchema' : 'schema guessed from the input rows',
+    inputSchemaGiven: options.inputSchema !== undefined,
+    severalShapes: options.severalShapes === true,
     input: () => copyBatches(pristine),
     pristine,
   };
