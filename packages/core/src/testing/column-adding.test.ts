@@ -98,7 +98,9 @@ describe('a processor of several shapes (severalShapes: true)', () => {
         () => undefined,
       );
     const report = await checkProcessorConformance({ create: bad, batches: BATCHES, severalShapes: true });
-    expect(report.failures.map((f) => f.detail)).toEqual(['batch 0 row 0 is not a row object: "BTC-USD"']);
+    expect(report.failures.map((f) => f.detail)).toEqual([
+      '3 of 3 emitted rows do not fit their schema: batch 0 row 0: not a row object: "BTC-USD" | batch 0 row 1: not a row object: "ETH-USD" | batch 1 row 0: not a row object: "BTC-USD"',
+    ]);
   });
 });
 

@@ -6,6 +6,7 @@ export type {
   ConformanceReport,
 } from './processor-conformance.js';
 export { CONFORMANCE_CHECKS, checkProcessorConformance } from './processor-conformance.js';
+export type { SideOutput } from './processor-context.js';
 export type {
   ReaderCheck,
   ReaderConformanceOptions,

@@ -230,7 +230,7 @@ describe('checkProcessorConformance: each broken processor fails its check', () 
     const failed = await failedChecks({ create: () => new WrongTypeVwap(), batches: TYPED_BATCHES });
     expect(failed).toEqual({
       'output schema':
-        '5 of 5 emitted rows do not fit outputSchema: batch 1 row 0: trades expects a bigint, got number | ' +
+        '5 of 5 emitted rows do not fit their schema: batch 1 row 0: trades expects a bigint, got number | ' +
         'batch 2 row 0: trades expects a bigint, got number | batch 4 row 0: trades expects a bigint, got number | ' +
         'flush() row 0: trades expects a bigint, got number | flush() row 1: trades expects a bigint, got number',
     });

@@ -6,7 +6,13 @@
 import { errorMessage } from '../errors.js';
 import type { Processor } from '../processor.js';
 import type { Row } from '../reader.js';
-import { checkRow, type Schema } from '../schema.js';
+import type { Schema } from '../schema.js';
+import {
+  type CheckContext,
+  checkOutputSchema,
+  type SideOutput,
+  withoutRestoreRecords,
+} from './processor-context.js';
 import {
   type AnyProcessor,
   allRows,
@@ -20,7 +26,7 @@ import {
   processOnly,
   statsOf,
 } from './processor-runs.js';
-import { deepFreeze, describeValue, firstDifference, firstRowDifference, isRowObject } from './row-values.js';
+import { deepFreeze, describeValue, firstDifference, firstRowDifference } from './row-values.js';
 import { sampleSchemaOf } from './sample-schema.js';
 
 /** Every check, in the order they run. Names are stable: reports and test titles use them. */
@@ -58,6 +64,15 @@ export interface ConformanceOptions {
    * objects. Default false: `outputSchema` must declare every emitted column.
    */
   readonly severalShapes?: boolean;
+  /** Rows it emits for other datasets (e.g. data-quality rows), each checked against its own schema. */
+  readonly sideOutputs?: readonly SideOutput[];
+  /**
+   * `true` for a processor that adds its columns to the rows it is given, in place, instead of
+   * copying them (the rows belong to the chain; the built-in Coinbase processors do this for
+   * speed). The mutation check then only requires that values already set (not null) stay as
+   * they were. Default false: input rows must be left exactly as they were.
+   */
+  readonly inPlace?: boolean;
 }
 
 export interface ConformanceFailure {
@@ -71,89 +86,13 @@ export interface ConformanceReport {
   readonly failures: ConformanceFailure[];
 }
 
-/** What every check gets. */
-interface CheckContext {
-  create(): AnyProcessor;
-  /** The author's input schema, or one guessed from the input rows. */
-  readonly inputSchema: Schema;
-  /** How failure details name the input schema. */
-  readonly inputSchemaLabel: string;
-  /** Whether the author gave the input schema (else `outputSchema(undefined)` is tried too). */
-  readonly inputSchemaGiven: boolean;
-  readonly severalShapes: boolean;
-  /**
-   * A fresh deep copy of the input for one run, so a processor that writes to its input cannot
-   * change what later runs see (and fail checks other than the mutation check).
-   */
-  input(): Row[][];
-  /** The input as given, copied once up front and never fed to a processor. */
-  readonly pristine: Batches;
-}
-
 const REQUIRED_COUNTS = ['recordsIn', 'recordsOut', 'errors', 'bytesIn', 'bytesOut'] as const;
-const MAX_LISTED_PROBLEMS = 5;
 const COPY_HINT = 'processors must not modify their input: copy a row ({ ...row }) before changing it';
 
 function checkName(ctx: CheckContext): string | undefined {
   const name: unknown = ctx.create().name;
   if (typeof name === 'string' && name.trim() !== '') return undefined;
   return `name must be a non-empty string, got ${describeValue(name)}`;
-}
-
-function checkOutputSchema(ctx: CheckContext): string | undefined {
-  const p = ctx.create();
-  if (!ctx.inputSchemaGiven) {
-    // Input unknown: any schema or undefined (a processor that adds columns cannot know), no throw.
-    const unknown = call('outputSchema(undefined)', () => p.outputSchema(undefined));
-    if (unknown !== undefined && !Array.isArray(unknown?.fields)) {
-      return `outputSchema(undefined) returned ${describeValue(unknown)}: return a schema or undefined`;
-    }
-  }
-  const label = `outputSchema(${ctx.inputSchemaLabel})`;
-  const schema = call(label, () => p.outputSchema(ctx.inputSchema));
-  if (ctx.severalShapes) return rowObjectsProblem(p, ctx);
-  if (!schema || !Array.isArray(schema.fields)) {
-    return `${label} returned ${describeValue(schema)}: declare the columns the processor emits (or pass severalShapes: true for a processor that emits rows of several shapes)`;
-  }
-  const declared = new Set(schema.fields.map((f) => f.name));
-  const emitted = feed(p, ctx.input());
-  const listed: string[] = [];
-  let bad = 0;
-  let total = 0;
-  const inspect = (rows: unknown[], where: string): void => {
-    for (let j = 0; j < rows.length; j++) {
-      total++;
-      const row = rows[j];
-      let problems: string[];
-      if (!isRowObject(row)) problems = [`not a row object: ${describeValue(row)}`];
-      else {
-        problems = checkRow(schema, row);
-        for (const key of Object.keys(row)) {
-          if (declared.has(key) || row[key] === undefined) continue;
-          problems.push(`column "${key}" is not in outputSchema`);
-        }
-      }
-      if (problems.length === 0) continue;
-      bad++;
-      if (listed.length < MAX_LISTED_PROBLEMS) listed.push(`${where} row ${j}: ${problems.join('; ')}`);
-    }
-  };
-  for (let i = 0; i < emitted.batches.length; i++) inspect(emitted.batches[i]!, `batch ${i}`);
-  inspect(emitted.flushed, 'flush()');
-  if (bad === 0) return undefined;
-  return `${bad} of ${total} emitted rows do not fit outputSchema: ${listed.join(' | ')}`;
-}
-
-/** For a processor of several shapes: every emitted row is still a row object. */
-function rowObjectsProblem(p: AnyProcessor, ctx: CheckContext): string | undefined {
-  const emitted = feed(p, ctx.input());
-  const where = [...emitted.batches.map((_, i) => `batch ${i}`), 'flush()'];
-  const groups = [...emitted.batches, emitted.flushed];
-  for (let i = 0; i < groups.length; i++) {
-    const j = groups[i]!.findIndex((row) => !isRowObject(row));
-    if (j >= 0) return `${where[i]} row ${j} is not a row object: ${describeValue(groups[i]![j])}`;
-  }
-  return undefined;
 }
 
 function emptyBatchProblem(p: AnyProcessor, when: string): string | undefined {
@@ -266,6 +205,18 @@ function checkStats(ctx: CheckContext): string | undefined {
   return statsProblem(p, fed, emitted, 'after flush()');
 }
 
+/** The values of `after` at the keys where `before` holds a value (not null): what in-place may not change. */
+function setValues(before: Row, after: Row | undefined): [Row, Row] {
+  const kept: Row = {};
+  const now: Row = {};
+  for (const key of Object.keys(before)) {
+    if (before[key] === null || before[key] === undefined) continue;
+    kept[key] = before[key];
+    now[key] = after?.[key];
+  }
+  return [kept, now];
+}
+
 function checkInputNotMutated(ctx: CheckContext): string | undefined {
   // First on plain copies, compared afterwards: says which value changed.
   const copies = ctx.input();
@@ -274,11 +225,16 @@ function checkInputNotMutated(ctx: CheckContext): string | undefined {
   let first = '';
   ctx.pristine.forEach((batch, i) => {
     batch.forEach((row, j) => {
-      const diff = firstDifference(row, copies[i]?.[j]);
+      const [before, after] = ctx.inPlace ? setValues(row, copies[i]?.[j]) : [row, copies[i]?.[j]];
+      const diff = firstDifference(before, after);
       if (diff && changed++ === 0) first = `row ${j} of batch ${i} (before vs after): ${diff}`;
     });
   });
-  if (changed > 0) return `process() changed ${changed} input row(s), first ${first}; ${COPY_HINT}`;
+  if (changed > 0) {
+    const hint = ctx.inPlace ? 'with inPlace, a processor may only add columns or fill null ones' : COPY_HINT;
+    return `process() changed ${changed} input row(s), first ${first}; ${hint}`;
+  }
+  if (ctx.inPlace) return undefined;
   // Then on deep-frozen copies: catches writes that were undone or that the comparison cannot see.
   const frozen = ctx.input().map((batch) => Object.freeze(batch.map((row) => deepFreeze(row))));
   try {
@@ -297,7 +253,8 @@ function checkCheckpoint(ctx: CheckContext): string | undefined {
   if (!hasCheckpoint || !hasRestore) {
     return `implements ${hasCheckpoint ? 'checkpoint()' : 'restore()'} without ${hasCheckpoint ? 'restore()' : 'checkpoint()'}: implement both or neither`;
   }
-  const reference = allRows(feed(ctx.create(), ctx.input()));
+  const sides = ctx.sideOutputs;
+  const reference = withoutRestoreRecords(allRows(feed(ctx.create(), ctx.input())), sides);
   const batches = ctx.input();
   const first = ctx.create();
   const before: unknown[] = [];
@@ -314,7 +271,7 @@ function checkCheckpoint(ctx: CheckContext): string | undefined {
     const restored = json === undefined ? undefined : JSON.parse(json);
     call(`restore() of the checkpoint ${when}`, () => second.restore?.(restored));
     const rest = allRows(feed(second, ctx.input().slice(k), k));
-    const diff = firstRowDifference(reference, [...before, ...rest]);
+    const diff = firstRowDifference(reference, withoutRestoreRecords([...before, ...rest], sides));
     if (diff) {
       return `checkpoint ${when}, through JSON into a fresh instance, changed the output (one instance vs split): ${diff}`;
     }
@@ -322,7 +279,8 @@ function checkCheckpoint(ctx: CheckContext): string | undefined {
     if (batch) for (const row of processBatch(first, batch, k)) before.push(row);
   }
   const flushed = typeof first.flush === 'function' ? call('flush()', () => first.flush?.()) : [];
-  const diff = firstRowDifference(reference, [...before, ...(Array.isArray(flushed) ? flushed : [])]);
+  const after = [...before, ...(Array.isArray(flushed) ? flushed : [])];
+  const diff = firstRowDifference(reference, withoutRestoreRecords(after, sides));
   return (
     diff &&
     `calling checkpoint() changed what the instance emits afterwards (without vs with checkpoints): ${diff}`
@@ -361,6 +319,8 @@ export async function checkProcessorConformance(options: ConformanceOptions): Pr
     inputSchemaLabel: options.inputSchema ? 'inputSchema' : 'schema guessed from the input rows',
     inputSchemaGiven: options.inputSchema !== undefined,
     severalShapes: options.severalShapes === true,
+    sideOutputs: options.sideOutputs ?? [],
+    inPlace: options.inPlace === true,
     input: () => copyBatches(pristine),
     pristine,
   };
