@@ -73,6 +73,12 @@ export interface ConformanceOptions {
    * they were. Default false: input rows must be left exactly as they were.
    */
   readonly inPlace?: boolean;
+  /**
+   * For a processor that needs some rows in one batch (the rows of one message, when it was
+   * told messages end at batch ends): consecutive rows with the same key form a group, which
+   * the batching check never splits. Give `batches` cut between groups too.
+   */
+  readonly groupOf?: (row: Row) => unknown;
 }
 
 export interface ConformanceFailure {
@@ -120,12 +126,27 @@ function checkDeterminism(ctx: CheckContext): string | undefined {
   return diff && `two fresh instances fed the same batches emitted different rows (first vs second): ${diff}`;
 }
 
+/** Runs of consecutive rows with the same group key. */
+function groupsOf(rows: Row[], groupOf: (row: Row) => unknown): Row[][] {
+  const groups: Row[][] = [];
+  let key: unknown;
+  for (const row of rows) {
+    const k = groupOf(row);
+    if (groups.length === 0 || !Object.is(k, key)) groups.push([]);
+    groups[groups.length - 1]!.push(row);
+    key = k;
+  }
+  return groups;
+}
+
 function checkBatching(ctx: CheckContext): string | undefined {
   const reference = allRows(feed(ctx.create(), ctx.input()));
   const rowCount = ctx.pristine.reduce((n, batch) => n + batch.length, 0);
   const variants: [string, () => Batches][] = [
     [`all ${rowCount} rows as one batch`, () => [ctx.input().flat()]],
-    ['one row per batch', () => ctx.input().flatMap((batch) => batch.map((row) => [row]))],
+    ctx.groupOf
+      ? ['one group of rows per batch', () => groupsOf(ctx.input().flat(), ctx.groupOf!)]
+      : ['one row per batch', () => ctx.input().flatMap((batch) => batch.map((row) => [row]))],
   ];
   for (const [label, rebatch] of variants) {
     const diff = firstRowDifference(reference, allRows(feed(ctx.create(), rebatch())));
@@ -321,6 +342,7 @@ export async function checkProcessorConformance(options: ConformanceOptions): Pr
     severalShapes: options.severalShapes === true,
     sideOutputs: options.sideOutputs ?? [],
     inPlace: options.inPlace === true,
+    ...(options.groupOf ? { groupOf: options.groupOf } : {}),
     input: () => copyBatches(pristine),
     pristine,
   };

@@ -36,6 +36,7 @@ export interface CheckContext {
   readonly severalShapes: boolean;
   readonly sideOutputs: readonly SideOutput[];
   readonly inPlace: boolean;
+  readonly groupOf?: (row: Row) => unknown;
   /**
    * A fresh deep copy of the input for one run, so a processor that writes to its input cannot
    * change what later runs see (and fail checks other than the mutation check).

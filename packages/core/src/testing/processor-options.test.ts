@@ -176,3 +176,35 @@ describe('sideOutputs: rows for another dataset', () => {
     );
   });
 });
+
+describe('groupOf: rows that must arrive in one batch', () => {
+  /** Sums `size` per message and emits the total when the batch ends: a message must not be split. */
+  const perMessage = (): Processor => {
+    const stats = new StatsCollector('per-message');
+    return {
+      name: 'per-message',
+      outputSchema: () => defineSchema([col.int32('message', { nullable: false }), col.double('size')]),
+      process(batch) {
+        const totals = new Map<number, number>();
+        for (const row of batch)
+          totals.set(row.message as number, (totals.get(row.message as number) ?? 0) + (row.size as number));
+        stats.recordsIn += batch.length;
+        stats.recordsOut += totals.size;
+        return [...totals].map(([message, size]) => ({ message, size }));
+      },
+      stats: () => stats.snapshot(),
+    };
+  };
+  const rows = [1, 1, 2, 3, 3, 3].map((message, i) => ({ message, size: i + 1 }));
+  const batches = [rows.slice(0, 2), rows.slice(2, 3), rows.slice(3)];
+
+  it('the batching check cuts between groups only', async () => {
+    expect(await failed({ create: perMessage, batches, groupOf: (r) => r.message })).toEqual({});
+  });
+
+  it('without it, one row per batch splits the messages', async () => {
+    expect((await failed({ create: perMessage, batches }))['batching independence']).toMatch(
+      /^feeding one row per batch instead of the given 3 batches changed the output/,
+    );
+  });
+});
