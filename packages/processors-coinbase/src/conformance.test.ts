@@ -56,12 +56,15 @@ const parser = (
   ...(severalShapes ? { severalShapes } : {}),
 });
 
-const quality: SideOutput = {
+const isQuality = (row: Readonly<Row>) => row.channel === QUALITY_CHANNEL;
+/** 'checkpoint_restored' / 'checkpoint_stale': written when restored, so a split run has more. */
+const restoreNotes: SideOutput = {
   name: 'quality',
   schema: qualitySchema,
-  test: (row) => row.channel === QUALITY_CHANNEL,
+  test: (row) => isQuality(row) && String(row.kind).startsWith('checkpoint_'),
   recordsRestores: true,
 };
+const quality: SideOutput = { name: 'quality', schema: qualitySchema, test: isQuality };
 const snapshots = (depth: number, intervalMs: number): SideOutput => ({
   name: 'book snapshot',
   schema: bookSnapshotSchema(depth),
@@ -81,7 +84,7 @@ function level2Case(
     create: () => new Level2Processor({ ...options, messagesEndAtBatchEnd: true }),
     batches: batchesOf(rows, message),
     ...(inputSchema ? { inputSchema } : {}),
-    sideOutputs: [quality, ...sides],
+    sideOutputs: [restoreNotes, quality, ...sides],
     inPlace: true,
     groupOf: message,
   };
