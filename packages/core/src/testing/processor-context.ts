@@ -13,7 +13,8 @@ import { describeValue, isRowObject } from './row-values.js';
  */
 export interface SideOutput {
   readonly name: string;
-  readonly schema: Schema;
+  /** Undefined for rows no dataset stores (control rows passed on to a later stage): any row object. */
+  readonly schema: Schema | undefined;
   test(row: Readonly<Row>): boolean;
   /**
    * The processor emits such rows to record that it was restored from a checkpoint (so a split
@@ -88,7 +89,8 @@ function rowProblems(
 ): string[] {
   if (!isRowObject(row)) return [`not a row object: ${describeValue(row)}`];
   const side = sides.find((s) => s.test(row));
-  const target = side ? { name: `the ${side.name} schema`, schema: side.schema } : main;
+  if (side && !side.schema) return [];
+  const target = side?.schema ? { name: `the ${side.name} schema`, schema: side.schema } : main;
   if (!target) return [];
   const problems = checkRow(target.schema, row);
   const declared = new Set(target.schema.fields.map((f) => f.name));

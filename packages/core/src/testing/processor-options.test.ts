@@ -140,6 +140,16 @@ describe('sideOutputs: rows for another dataset', () => {
     expect(await failed(options)).toEqual({});
   });
 
+  it('a side output without a schema takes any row object (control rows passed on)', async () => {
+    const options = {
+      create: () => new NotingNotional(),
+      batches: BATCHES,
+      inputSchema: INPUT,
+      sideOutputs: [{ ...notes(true), schema: undefined }],
+    };
+    expect(await failed(options)).toEqual({});
+  });
+
   it('without them, the notes do not fit outputSchema', async () => {
     expect(
       (await failed({ create: () => new NotingNotional(), batches: BATCHES, inputSchema: INPUT }))[
