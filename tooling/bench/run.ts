@@ -14,10 +14,21 @@
  * with it; peak RSS is the largest of all runs): on a shared machine the fastest run is the one
  * least disturbed by other work, and DuckDB and ours get the same treatment.
  *
- * Options: --sizes 100,300,1024 (MiB), --runs 3, --component (also run the per-package benches).
+ * Options: --sizes 100,300,1024 (MiB), --runs 3, --component (also run the per-package benches),
+ * --fsync-cost (only the full `etl run`, alternately as it is and with every fsync made a no-op by
+ * libeatmydata (Debian package eatmydata): the ratio is what durability costs).
  */
 import { spawnSync } from 'node:child_process';
-import { linkSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  linkSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { generateSegment } from './generate-segment.js';
@@ -56,25 +67,31 @@ function measure(
   inputBytes: number,
   args: string[],
   prepare: () => void = () => {},
+  env: NodeJS.ProcessEnv = {},
 ): Measurement & { stdout: string } {
   let best: (Measurement & { stdout: string }) | undefined;
   let peakRssMb = 0;
   for (let run = 0; run < RUNS; run++) {
     prepare();
-    const m = measureOnce(name, inputBytes, args);
+    const m = measureOnce(name, inputBytes, args, env);
     peakRssMb = Math.max(peakRssMb, m.peakRssMb);
     if (!best || m.seconds < best.seconds) best = m;
   }
   return { ...best!, peakRssMb };
 }
 
-function measureOnce(name: string, inputBytes: number, args: string[]): Measurement & { stdout: string } {
+function measureOnce(
+  name: string,
+  inputBytes: number,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Measurement & { stdout: string } {
   const rssFile = path.join(WORK, `rss-${process.pid}.json`);
   rmSync(rssFile, { force: true });
   const load = loadavg()[0] ?? 0;
   const started = process.hrtime.bigint();
   const r = spawnSync(process.execPath, ['--import', RSS, ...args], {
-    env: { ...process.env, BENCH_RSS_FILE: rssFile },
+    env: { ...process.env, ...env, BENCH_RSS_FILE: rssFile },
     encoding: 'utf8',
     maxBuffer: 64 << 20,
   });
@@ -96,7 +113,13 @@ function measureOnce(name: string, inputBytes: number, args: string[]): Measurem
   };
 }
 
-function etlRun(name: string, segment: string, inputBytes: number, config: object): Measurement {
+function etlRun(
+  name: string,
+  segment: string,
+  inputBytes: number,
+  config: object,
+  env: NodeJS.ProcessEnv = {},
+): Measurement {
   const dir = path.join(WORK, `run-${name}`);
   const ready = path.join(dir, 'raw', 'ready', 'coinbase');
   const configFile = path.join(dir, 'config.json');
@@ -114,6 +137,7 @@ function etlRun(name: string, segment: string, inputBytes: number, config: objec
     inputBytes,
     [CLI, 'run', '--input', ready, '--output', out, '--config', configFile, '--json', '--keep-input'],
     prepare,
+    env,
   );
   const summary = JSON.parse(m.stdout) as {
     datasets: Record<string, { rows: number }>;
@@ -122,6 +146,38 @@ function etlRun(name: string, segment: string, inputBytes: number, config: objec
   if (summary.segments.failed) throw new Error(`${name}: the segment failed`);
   const level2 = path.join(out, 'coinbase', 'level2');
   return { ...m, rows: summary.datasets.level2?.rows ?? 0, outputMib: dirSize(level2) / 2 ** 20 };
+}
+
+const EAT_MY_DATA = '/usr/lib/x86_64-linux-gnu/libeatmydata.so';
+
+/**
+ * What fsync costs: the full pipeline with and without it, one run of each in turn (so both see the
+ * same machine load), fastest of each kept.
+ */
+async function benchFsyncCost(mib: number): Promise<Measurement[]> {
+  const segment = path.join(WORK, `segment_20260809T23_${String(mib).padStart(5, '0')}.ndjson`);
+  await generateSegment(segment, { bytes: mib * 2 ** 20, seed: 7 });
+  const size = statSync(segment).size;
+  const runs = RUNS;
+  RUNS = 1;
+  const best = new Map<string, Measurement>();
+  for (let run = 0; run < runs; run++) {
+    for (const [name, env] of [
+      ['etl run: full pipeline, with fsync', {}],
+      ['etl run: full pipeline, fsync disabled (libeatmydata)', { LD_PRELOAD: EAT_MY_DATA }],
+    ] as const) {
+      const m = etlRun(name, segment, size, {}, env);
+      const prev = best.get(name);
+      if (!prev || m.seconds < prev.seconds) best.set(name, m);
+    }
+  }
+  RUNS = runs;
+  const results = [...best.values()];
+  const [synced, unsynced] = results as [Measurement, Measurement];
+  process.stderr.write(
+    `  ${mib} MiB: with fsync ${synced.seconds.toFixed(2)} s, without ${unsynced.seconds.toFixed(2)} s: ratio ${(synced.seconds / unsynced.seconds).toFixed(3)}\n`,
+  );
+  return results;
 }
 
 async function benchSize(mib: number): Promise<Measurement[]> {
@@ -212,8 +268,10 @@ async function main(): Promise<void> {
     `MiB/s of input, wall clock, fastest of ${RUNS} runs; × DuckDB is ours / DuckDB (2 threads, zstd) measured back to back on the same segment. CPU s is user + system time of the whole process (all threads); load is the 1-minute load average when the run started (2 cores: above 2, other work competed for them).`,
     '',
   ];
+  if (args.includes('--fsync-cost') && !existsSync(EAT_MY_DATA))
+    throw new Error(`--fsync-cost needs ${EAT_MY_DATA} (Debian package eatmydata)`);
   for (const size of sizes) {
-    const results = await benchSize(size);
+    const results = args.includes('--fsync-cost') ? await benchFsyncCost(size) : await benchSize(size);
     all[`${size}MiB`] = results;
     md.push(table(size, results), '');
   }
@@ -235,8 +293,9 @@ async function main(): Promise<void> {
     md.push('## Components', '', '```json', JSON.stringify(component, null, 2), '```', '');
     (all as Record<string, unknown>).components = component;
   }
-  writeFileSync(path.join(RESULTS, 'latest.json'), `${JSON.stringify(all, null, 2)}\n`);
-  writeFileSync(path.join(RESULTS, 'latest.md'), `${md.join('\n')}\n`);
+  const base = args.includes('--fsync-cost') ? 'fsync-cost' : 'latest';
+  writeFileSync(path.join(RESULTS, `${base}.json`), `${JSON.stringify(all, null, 2)}\n`);
+  writeFileSync(path.join(RESULTS, `${base}.md`), `${md.join('\n')}\n`);
   process.stdout.write(`${md.join('\n')}\n`);
 }
 

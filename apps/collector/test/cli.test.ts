@@ -88,9 +88,10 @@ describe('etl stream usage', () => {
     expect(both.stderr).toMatch(/not both/);
   });
 
-  it('lists the command in the help', async () => {
-    expect((await etl(['--help'])).stdout).toContain(
-      'etl stream  --from <nats-url> --output <processed-dir>',
+  it('lists the command in the help, with its own usage', async () => {
+    expect((await etl(['--help'])).stdout).toMatch(/^ {2}stream +convert the live feed from NATS JetStream/m);
+    expect((await etl(['stream', '--help'])).stdout).toContain(
+      'Usage: etl stream --from <nats-url> --output <processed-dir> [options]',
     );
   });
 });

@@ -168,7 +168,11 @@ describe('unescapePartitionValue and parsePartitionPath', () => {
     }
   });
 
-  it('reads a literal __HIVE_DEFAULT_PARTITION__ value back as null, as Spark does', () => {
-    expect(parsePartitionPath(partitionSegment('k', HIVE_DEFAULT_PARTITION))).toEqual({ k: null });
+  it('keeps a literal __HIVE_DEFAULT_PARTITION__ value apart from null: underscores escaped', () => {
+    expect(partitionSegment('k', HIVE_DEFAULT_PARTITION)).toBe('k=%5F%5FHIVE_DEFAULT_PARTITION%5F%5F');
+    expect(parsePartitionPath(partitionSegment('k', HIVE_DEFAULT_PARTITION))).toEqual({
+      k: HIVE_DEFAULT_PARTITION,
+    });
+    expect(parsePartitionPath(partitionSegment('k', null))).toEqual({ k: null });
   });
 });

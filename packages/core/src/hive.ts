@@ -6,6 +6,8 @@
  * its dataset directory.
  */
 export const HIVE_DEFAULT_PARTITION = '__HIVE_DEFAULT_PARTITION__';
+/** A non-null value spelled like the null marker, as its directory name holds it. */
+const ESCAPED_DEFAULT_PARTITION = '%5F%5FHIVE_DEFAULT_PARTITION%5F%5F';
 
 const MUST_ESCAPE = new Set(['"', '#', '%', "'", '*', '/', ':', '=', '?', '\\', '\x7f', '{', '[', ']', '^']);
 
@@ -16,6 +18,8 @@ function needsEscape(ch: string): boolean {
 
 export function escapePartitionValue(value: string | null | undefined): string {
   if (value === null || value === undefined || value === '') return HIVE_DEFAULT_PARTITION;
+  // The value itself would read back as null: its underscores are escaped (readers unescape them).
+  if (value === HIVE_DEFAULT_PARTITION) return ESCAPED_DEFAULT_PARTITION;
   let out = '';
   for (const ch of value) {
     if (ch.length === 1 && needsEscape(ch)) {

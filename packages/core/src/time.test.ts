@@ -107,8 +107,16 @@ describe('parseTimestampNs', () => {
     expect(parseTimestampNs('0001-01-01T00:00:00Z')).toBe(-62_135_596_800n * 1_000_000_000n);
   });
 
-  it('reads a leap second as the first second of the next minute', () => {
-    expect(parseTimestampNs('2016-12-31T23:59:60Z')).toBe(utcNs(2017, 1, 1));
+  it('reads a leap second as second 59 of its minute, fraction kept: the date stays the written one', () => {
+    expect(parseTimestampNs('2016-12-31T23:59:60Z')).toBe(utcNs(2016, 12, 31, 23, 59, 59));
+    expect(parseTimestampNs('2016-12-31T23:59:60.123456789Z')).toBe(
+      utcNs(2016, 12, 31, 23, 59, 59, 123_456_789n),
+    );
+    expect(utcDateKey(parseTimestampNs('2016-12-31T23:59:60.999999999Z'))).toBe('2016-12-31');
+    // In another zone the leap second is still the last second of the written minute.
+    expect(parseTimestampNs('2017-01-01T00:59:60.5+01:00')).toBe(
+      utcNs(2016, 12, 31, 23, 59, 59, 500_000_000n),
+    );
   });
 
   it('round-trips thousands of random instants against Date.UTC', () => {

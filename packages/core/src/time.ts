@@ -115,8 +115,11 @@ export function parseTimestampNsOrReason(s: string): bigint | string {
     return "missing 'Z' or UTC offset";
   }
   if (i !== s.length) return 'trailing characters';
+  // Epoch time has no leap seconds: `:60` is read as `:59` of the same minute (fraction kept),
+  // as java.time does, so the row keeps the written date instead of moving to the next day.
+  const wholeSeconds = second === 60 ? 59 : second;
   const seconds =
-    daysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second - offsetSeconds;
+    daysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 + wholeSeconds - offsetSeconds;
   return BigInt(seconds) * NS_PER_SECOND + BigInt(fraction);
 }
 

@@ -73,3 +73,4 @@ export type {
 } from './segment-pipeline.js';
 export { CoinbaseSegmentPipeline, SOURCE } from './segment-pipeline.js';
 export { SegmentStatePass, type StatePassResult } from './segment-state-pass.js';
+export { DEFAULT_SETTLE_MS } from './settle-gate.js';

@@ -18,6 +18,13 @@ export interface JobSummary {
   bytes_in: number;
   elapsed_s: number;
   failures: { segment: string; error: string }[];
+  /**
+   * Converted segments kept in done/ instead of being deleted, because lines of datasets this run
+   * does not write (`--channels`, disabled channels) are in them.
+   */
+  kept_inputs: { segment: string; path: string; reason: string }[];
+  /** Data lines not converted because their dataset was not written, by channel (or Exchange type). */
+  skipped_lines: Record<string, number>;
   /** A stop was requested (SIGINT/SIGTERM) before every segment was done. */
   interrupted: boolean;
   /** Why the run stopped before the end, when it did (e.g. the output is not writable). */
@@ -34,6 +41,8 @@ export function emptySummary(): JobSummary {
     bytes_in: 0,
     elapsed_s: 0,
     failures: [],
+    kept_inputs: [],
+    skipped_lines: {},
     interrupted: false,
   };
 }
@@ -54,6 +63,8 @@ export function addSegment(summary: JobSummary, result: SegmentResult): void {
   summary.lines += result.lines;
   summary.bytes_in += result.bytesIn;
   for (const [d, s] of Object.entries(result.datasets)) addDataset(summary.datasets, d, s);
+  for (const [c, n] of Object.entries(result.skippedLines ?? {}))
+    summary.skipped_lines[c] = (summary.skipped_lines[c] ?? 0) + n;
 }
 
 export function mergeSummary(into: JobSummary, s: JobSummary): void {
@@ -66,6 +77,9 @@ export function mergeSummary(into: JobSummary, s: JobSummary): void {
   into.lines += s.lines;
   into.bytes_in += s.bytes_in;
   into.failures.push(...s.failures);
+  into.kept_inputs.push(...s.kept_inputs);
+  for (const [c, n] of Object.entries(s.skipped_lines))
+    into.skipped_lines[c] = (into.skipped_lines[c] ?? 0) + n;
   into.interrupted ||= s.interrupted;
   if (s.stopped !== undefined) into.stopped = s.stopped;
   for (const [d, v] of Object.entries(s.datasets)) addDataset(into.datasets, d, v);

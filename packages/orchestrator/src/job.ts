@@ -10,6 +10,7 @@ import { ConfigError, errorMessage, type Logger, type ProcessorRegistry, silentL
 import type { ParquetCompression } from '@etl/writer-parquet';
 import { writeFileAtomic } from './atomic-file.js';
 import type { ChannelConfigMap } from './channel-config.js';
+import { syncDirectories } from './durable-dirs.js';
 import { assertCommittedInput } from './input-identity.js';
 import { checkOneFilesystem, failureReportPath, inPlaceClaimsDir, inPlaceFailedDir } from './job-layout.js';
 import { addSegment, emptySummary, type JobSummary, mergeSummary } from './job-summary.js';
@@ -26,6 +27,7 @@ import { recoverOutput, SegmentPublishError } from './segment-commit.js';
 import { isInterruption, isOutputFault, outputProblem } from './segment-fault.js';
 import { isSegmentFile, segmentDate } from './segment-id.js';
 import { CoinbaseSegmentPipeline, type CoinbaseSource, type SegmentResult } from './segment-pipeline.js';
+import { DEFAULT_SETTLE_MS, SettleGate } from './settle-gate.js';
 
 export type { JobSummary } from './job-summary.js';
 
@@ -65,6 +67,14 @@ export interface ETLJobOptions {
   readonly claimStaleMs?: number;
   /** How often to look again while an earlier segment is being converted by another process (ms). */
   readonly waitPollMs?: number;
+  /** Largest quarantine file of one segment, in bytes (default 64 MiB); more fails the segment. */
+  readonly quarantineLimitBytes?: number;
+  /**
+   * `watch` takes a file only once it has not changed for this long (ms, default 3000); see
+   * settle-gate.ts. A file whose last line is cut waits `cutLineGraceMs` (default max(60 s, 10 ×)).
+   */
+  readonly settleMs?: number;
+  readonly cutLineGraceMs?: number;
   readonly onEvent?: (event: JobEvent) => void;
 }
 
@@ -99,6 +109,8 @@ export class ETLJob {
   private readonly claimOptions: ClaimOptions;
   private readonly inPlace: boolean;
   private recovered = false;
+  /** Set while watching: only settled files of ready/ are taken. */
+  private settleGate: SettleGate | undefined;
 
   constructor(private readonly options: ETLJobOptions) {
     this.inputDir = options.inputDir;
@@ -130,6 +142,9 @@ export class ETLJob {
       ...(options.compression ? { compression: options.compression } : {}),
       ...(options.registry ? { registry: options.registry } : {}),
       ...(options.maxErrors !== undefined ? { maxErrors: options.maxErrors } : {}),
+      ...(options.quarantineLimitBytes !== undefined
+        ? { quarantineLimitBytes: options.quarantineLimitBytes }
+        : {}),
       logger: this.logger,
     });
   }
@@ -157,12 +172,20 @@ export class ETLJob {
     const signal = options.signal ?? this.options.signal;
     const total = emptySummary();
     const started = Date.now();
-    while (!signal?.aborted) {
-      const summary = await this.run(() => true, signal);
-      mergeSummary(total, summary);
-      // An unwritable output fails every segment alike: stop instead of emptying ready/ into failed/.
-      if (signal?.aborted || summary.stopped !== undefined) break;
-      await sleep(options.pollIntervalMs ?? 2000, signal);
+    this.settleGate = new SettleGate(this.options.settleMs ?? DEFAULT_SETTLE_MS, {
+      logger: this.logger,
+      ...(this.options.cutLineGraceMs !== undefined ? { cutLineGraceMs: this.options.cutLineGraceMs } : {}),
+    });
+    try {
+      while (!signal?.aborted) {
+        const summary = await this.run(() => true, signal);
+        mergeSummary(total, summary);
+        // An unwritable output fails every segment alike: stop instead of emptying ready/ into failed/.
+        if (signal?.aborted || summary.stopped !== undefined) break;
+        await sleep(options.pollIntervalMs ?? 2000, signal);
+      }
+    } finally {
+      this.settleGate = undefined;
     }
     total.elapsed_s = (Date.now() - started) / 1000;
     return total;
@@ -179,10 +202,12 @@ export class ETLJob {
 
   /** Segments waiting in ready/ or left in processing/, in name (= time) order. */
   private async pending(match: (date: string | undefined) => boolean): Promise<string[]> {
-    const [ready, leftovers] = await Promise.all([
+    const [listed, leftovers] = await Promise.all([
       this.listSegments(this.inputDir),
       this.listSegments(this.processingDir),
     ]);
+    // A watch leaves files that may still be being written in ready/ until they settle.
+    const ready = this.settleGate ? await this.settleGate.settled(this.inputDir, listed) : listed;
     return [...new Set([...leftovers, ...ready])].filter((n) => match(segmentDate(n) ?? undefined)).sort();
   }
 
@@ -302,6 +327,7 @@ export class ETLJob {
           ...(this.options.channels ? { channels: this.options.channels } : {}),
           ...(rollback ? { signal: rollback } : {}),
           resume: true,
+          inputName: path.join(this.inputDir, name),
         });
       } catch (error) {
         return await this.failed(claim, error, summary);
@@ -313,7 +339,7 @@ export class ETLJob {
         return await this.failed(claim, error, summary);
       }
       try {
-        await this.finish(claim.path, name);
+        await this.finish(claim.path, name, result, summary);
       } catch (error) {
         // The output is committed; the next run finds it so and only retries this step.
         const message = `output committed, but the input could not be removed: ${errorMessage(error)}`;
@@ -418,14 +444,37 @@ export class ETLJob {
     );
   }
 
-  private async finish(file: string, name: string): Promise<void> {
-    if (this.inPlace) return;
-    if (this.options.deleteAfterProcessing ?? true) {
+  /**
+   * Deletes the converted input, or moves it to done/: with `deleteAfterProcessing: false`, and
+   * whenever lines of datasets this run does not write are in it (those are in no output). In
+   * place, the input is never touched.
+   */
+  private async finish(
+    file: string,
+    name: string,
+    result: SegmentResult,
+    summary: JobSummary,
+  ): Promise<void> {
+    if (this.inPlace) {
+      if (result.keepInput !== undefined)
+        this.logger.warn(
+          `${name}: ${result.keepInput.replace(/; the input is kept in done\/ instead of being deleted$/, '')}`,
+          { segment: name },
+        );
+      return;
+    }
+    if ((this.options.deleteAfterProcessing ?? true) && result.keepInput === undefined) {
       await unlink(file);
       return;
     }
     await mkdir(this.doneDir, { recursive: true });
-    await rename(file, path.join(this.doneDir, name));
+    const kept = path.join(this.doneDir, name);
+    await rename(file, kept);
+    await syncDirectories([this.doneDir, path.dirname(this.doneDir), path.dirname(file)]);
+    if (result.keepInput !== undefined && (this.options.deleteAfterProcessing ?? true)) {
+      summary.kept_inputs.push({ segment: name, path: kept, reason: result.keepInput });
+      this.logger.warn(`${name}: ${result.keepInput}`, { segment: name, kept });
+    }
   }
 
   private async fail(file: string, name: string, error: unknown, message: string): Promise<void> {
@@ -440,6 +489,9 @@ export class ETLJob {
       stack: error instanceof Error ? error.stack : undefined,
     };
     await writeFileAtomic(failureReportPath(this.failedDir, name), `${JSON.stringify(report, null, 2)}\n`);
+    await syncDirectories(
+      this.inPlace ? [this.failedDir] : [this.failedDir, path.dirname(this.failedDir), path.dirname(file)],
+    );
   }
 
   /** A segment that could not even be claimed (its name): to failed/ from where it is. */

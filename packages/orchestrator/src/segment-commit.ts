@@ -16,6 +16,7 @@ import { readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { EtlError, errorMessage, type Logger, silentLogger, type WrittenFile } from '@etl/core';
 import { writeFileAtomic } from './atomic-file.js';
+import { directoriesUpTo, syncDirectories } from './durable-dirs.js';
 import { pidAlive } from './process-identity.js';
 
 export interface ManifestFile {
@@ -64,6 +65,10 @@ export interface SegmentManifest {
   readonly config?: string;
   /** Rows the writer rejected (they are in the quarantine file too). */
   readonly quarantinedRows?: number;
+  /** Data lines not converted because their dataset was not written, by channel. */
+  readonly skippedLines?: Readonly<Record<string, number>>;
+  /** Why the input must be kept (in done/), not deleted, once published. */
+  readonly keepInput?: string;
 }
 
 export interface CommitOptions {
@@ -72,6 +77,8 @@ export interface CommitOptions {
   readonly input?: ManifestInput;
   readonly config?: string;
   readonly quarantinedRows?: number;
+  readonly skippedLines?: Readonly<Record<string, number>>;
+  readonly keepInput?: string;
   readonly logger?: Logger;
   /** Throws to refuse the commit, given the segment's current manifest (checked before the commit point). */
   readonly checkPrevious?: (previous: SegmentManifest | undefined) => void;
@@ -186,6 +193,12 @@ async function publish(
       error: errorMessage(error),
     });
   }
+  // The renames above are durable only once their directories are synced: before the caller
+  // deletes the input, every directory that received a file (and any new one above it) is.
+  const received = [...manifest.files, ...(manifest.side ?? [])].map((f) =>
+    path.dirname(path.join(outRoot, f.path)),
+  );
+  await syncDirectories(directoriesUpTo(path.dirname(outRoot), [path.dirname(file), ...received]));
 }
 
 /**
@@ -256,6 +269,8 @@ export async function commitSegment(
     ...(options.quarantinedRows ? { quarantinedRows: options.quarantinedRows } : {}),
     ...(options.input ? { input: options.input } : {}),
     ...(options.config ? { config: options.config } : {}),
+    ...(options.skippedLines ? { skippedLines: options.skippedLines } : {}),
+    ...(options.keepInput ? { keepInput: options.keepInput } : {}),
     files,
     ...(side.length ? { side } : {}),
     ...(replaced.size ? { replaced: [...replaced] } : {}),

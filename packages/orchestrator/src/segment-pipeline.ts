@@ -40,8 +40,10 @@ import {
 import { committedManifest, datasetCounts, NO_STATS, settingsFingerprint } from './committed-segment.js';
 import { routeRows } from './dataset-router.js';
 import { assertInputUnchanged, assertSameInput, InputHasher, inputStat } from './input-identity.js';
+import { inputNameLogger } from './input-name-logger.js';
 import { storageId } from './name-budget.js';
 import { PartitionValueGuard } from './partition-value-guard.js';
+import { exactLinesOf } from './quarantine-lines.js';
 import { QuarantineSpool } from './quarantine-spool.js';
 import {
   commitSegment,
@@ -51,6 +53,7 @@ import {
   SegmentPublishError,
 } from './segment-commit.js';
 import { segmentId } from './segment-id.js';
+import { FeedSniffer, judgeSegment, type SegmentVerdict } from './segment-verdict.js';
 
 export type { CoinbaseSource } from './coinbase-chain.js';
 
@@ -73,6 +76,8 @@ export interface CoinbaseSegmentPipelineOptions {
   readonly checkpoints?: boolean;
   readonly rowGroupSize?: number;
   readonly maxRowsPerFile?: number;
+  /** Largest quarantine file of one segment, in bytes (default 64 MiB); more fails the segment. */
+  readonly quarantineLimitBytes?: number;
 }
 
 export interface DatasetSummary {
@@ -93,6 +98,13 @@ export interface SegmentResult {
   readonly manifest: SegmentManifest;
   /** True when the segment's output was already committed and it was not converted again. */
   readonly resumed?: boolean;
+  /**
+   * Why the input must be kept (in done/) rather than deleted: lines of datasets this run does not
+   * write are in it. Absent when everything it held is in the output.
+   */
+  readonly keepInput?: string;
+  /** Data lines not converted because their dataset is not written, by channel (or Exchange type). */
+  readonly skippedLines?: Readonly<Record<string, number>>;
   readonly stats: { readonly reader: Stats; readonly chain: Stats; readonly writer: Stats };
 }
 
@@ -103,6 +115,8 @@ export interface ProcessSegmentOptions {
   readonly signal?: AbortSignal;
   /** Only finish a segment whose output was committed from the same file and settings. */
   readonly resume?: boolean;
+  /** The input as the user named it (e.g. its ready/ path) for the quarantine and messages; default `file`. */
+  readonly inputName?: string;
 }
 
 export const SOURCE = 'coinbase';
@@ -157,12 +171,25 @@ export class CoinbaseSegmentPipeline {
       );
       if (done) return this.resumedResult(file, inputId, done);
     }
-    const quarantine = new QuarantineSpool(path.join(this.outRoot, '_quarantine', `${inputId}.ndjson`), file);
+    const inputName = opts.inputName ?? file;
+    // Reader, parser and writer warnings name the user's file, not its processing/ path.
+    const logger = inputNameLogger(this.logger, file, inputName);
+    const quarantine = new QuarantineSpool(
+      path.join(this.outRoot, '_quarantine', `${inputId}.ndjson`),
+      file,
+      {
+        inputName,
+        ...(this.options.quarantineLimitBytes !== undefined
+          ? { limitBytes: this.options.quarantineLimitBytes }
+          : {}),
+      },
+    );
+    const sniffer = new FeedSniffer();
     const hasher = new InputHasher();
     const reader = new NDJSONReader({
       quarantine,
       onFileChunk: hasher.update,
-      logger: this.logger,
+      logger,
       // Advanced Trade: the dominant l2_data lines skip JSON.parse (RawParser falls back to it).
       ...(this.options.source === 'coinbase-exchange' ? {} : { lineParser: new AdvancedTradeLineScanner() }),
       ...(this.options.batchSize ? { batchSize: this.options.batchSize } : {}),
@@ -170,7 +197,7 @@ export class CoinbaseSegmentPipeline {
     });
     const { chain, stateful } = buildCoinbaseChain(this.channels, {
       quarantine,
-      logger: this.logger,
+      logger,
       ...(this.options.source ? { source: this.options.source } : {}),
     });
     const checkpoints =
@@ -184,7 +211,7 @@ export class CoinbaseSegmentPipeline {
 
     const writer = new ParquetWriter({
       compression: this.options.compression ?? 'zstd',
-      logger: this.logger,
+      logger,
       // A row that does not fit its schema is set aside, not fatal for the whole segment.
       quarantine,
       ...(this.options.rowGroupSize ? { rowGroupSize: this.options.rowGroupSize } : {}),
@@ -269,6 +296,7 @@ export class CoinbaseSegmentPipeline {
       for await (const batch of reader.read(file)) {
         if (opts.signal?.aborted)
           throw new EtlError(`${file}: interrupted; the segment was rolled back`, 'E_ABORTED');
+        sniffer.observe(batch);
         await write(chain.process(batch));
         await quarantine.flush();
       }
@@ -284,9 +312,15 @@ export class CoinbaseSegmentPipeline {
         const result = await session.close();
         for (const f of result.files) written.push({ dataset, file: f });
       }
+      // Throws (nothing committed, the input goes to failed/) when the segment must not be deleted.
+      // No dataset selected (a state pass, segment-state-pass.ts) writes nothing on purpose.
+      const verdict: SegmentVerdict =
+        only?.size === 0
+          ? { kind: 'delete' }
+          : this.judge(inputName, reader.stats(), chain.stats(), quarantine, written, sniffer, enabled);
       // The quarantine file and the state after the segment are committed with its output.
       const side: { kind: string; path: string; tempPath: string }[] = [];
-      const quarantineTemp = await quarantine.finish();
+      const quarantineTemp = await quarantine.finish(exactLinesOf(file));
       if (quarantineTemp) side.push({ kind: 'quarantine', path: quarantine.file, tempPath: quarantineTemp });
       if (checkpoints) {
         const saved = await checkpoints.saveTemporary(inputId, stateful.checkpoint());
@@ -310,6 +344,9 @@ export class CoinbaseSegmentPipeline {
           checkPrevious: (previous) => assertSameInput(previous, segment, { bytes: info.bytes, sha256 }),
           config,
           quarantinedRows: quarantine.rowCount,
+          ...(verdict.kind === 'keep'
+            ? { skippedLines: verdict.skippedLines, keepInput: verdict.reason }
+            : {}),
           logger: this.logger,
         },
       );
@@ -329,6 +366,7 @@ export class CoinbaseSegmentPipeline {
         lines: readerStats.recordsIn,
         bytesIn: readerStats.bytesIn,
         manifest,
+        ...(verdict.kind === 'keep' ? { keepInput: verdict.reason, skippedLines: verdict.skippedLines } : {}),
         stats: { reader: readerStats, chain: chain.stats(), writer: writer.stats() },
       };
     } catch (error) {
@@ -355,8 +393,41 @@ export class CoinbaseSegmentPipeline {
       bytesIn: manifest.input?.bytes ?? 0,
       manifest,
       resumed: true,
+      ...(manifest.keepInput
+        ? { keepInput: manifest.keepInput, skippedLines: manifest.skippedLines ?? {} }
+        : {}),
       stats: NO_STATS,
     };
+  }
+
+  /** What may happen to the input once the output is committed (see segment-verdict.ts). */
+  private judge(
+    input: string,
+    readerStats: Stats,
+    chainStats: Stats,
+    quarantine: QuarantineSpool,
+    written: readonly { dataset: string; file: WrittenFile }[],
+    sniffer: FeedSniffer,
+    enabled: (d: BuiltinDataset) => boolean,
+  ): SegmentVerdict {
+    const messages: Record<string, number> = {};
+    // The feed parser is the chain's first stage; it counts accepted messages as `messages:<name>`.
+    for (const [key, n] of Object.entries(chainStats.stages?.[0]?.counters ?? {}))
+      if (key.startsWith('messages:')) messages[key.slice('messages:'.length)] = n;
+    const rowsWritten: Record<string, number> = {};
+    for (const { dataset, file: f } of written) rowsWritten[dataset] = (rowsWritten[dataset] ?? 0) + f.rows;
+    return judgeSegment({
+      input,
+      source: this.options.source ?? SOURCE,
+      lines: readerStats.recordsIn,
+      quarantinedLines: quarantine.lineCount,
+      cutLines: quarantine.cutLineCount,
+      firstCutLine: quarantine.firstCutLineNumber,
+      messages,
+      rowsWritten,
+      written: (d) => isChannelDataset(d) && enabled(d as BuiltinDataset),
+      feed: sniffer.feed,
+    });
   }
 
   private pluginChains(): Map<string, PluginOutput[]> {

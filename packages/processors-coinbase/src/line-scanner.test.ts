@@ -2,6 +2,7 @@ import { MemoryQuarantine, parseTimestampNs, type Row, type SourceRecord } from 
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readFixtureLines, SEGMENT } from './__fixtures__/fixture-records.js';
 import { AdvancedTradeLineScanner } from './line-scanner.js';
+import { parseDecimalOrNaN } from './number.js';
 import { RawParser } from './raw-parser.js';
 import { ScannedLevel2Frame } from './scanned-frames.js';
 
@@ -260,6 +261,20 @@ describe('AdvancedTradeLineScanner (fast path) against JSON.parse (plain path)',
     const reused = new AdvancedTradeLineScanner();
     const fresh = new AdvancedTradeLineScanner();
     for (const line of mixed) expect(scanInShared(reused, shared, line)).toEqual(scan(fresh, line));
+  });
+
+  it('leaves a non-zero decimal that underflows to 0 to the strict parser, which refuses it', () => {
+    const scanner = new AdvancedTradeLineScanner();
+    const lineWith = (d: string) =>
+      `{"channel":"l2_data","timestamp":"2026-08-09T21:05:48.483587501Z","sequence_num":1,"events":[{"type":"update","product_id":"BTC-USD","updates":[{"side":"bid","event_time":"2026-08-09T21:05:48.170326Z","price_level":"65000.5","new_quantity":"${d}"}]}]}`;
+    const tiny = `0.${'0'.repeat(400)}1`;
+    expect(Number(tiny)).toBe(0);
+    expect(scan(scanner, lineWith(tiny))).toBeUndefined();
+    expect(Number.isNaN(parseDecimalOrNaN(tiny))).toBe(true);
+    // A long zero is still zero on both paths.
+    const zero = `0.${'0'.repeat(400)}`;
+    expect(scan(scanner, lineWith(zero))?.events[0]?.values[1]).toBe(0);
+    expect(parseDecimalOrNaN(zero)).toBe(0);
   });
 
   it('turns decimal strings into exactly the numbers Number() makes', () => {

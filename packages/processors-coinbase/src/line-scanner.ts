@@ -14,6 +14,7 @@
  * on thousands of mutated lines.
  */
 import { viewOf } from './byte-view.js';
+import { hasNonZeroDigit } from './number.js';
 import { type ScannedLevel2Event, ScannedLevel2Frame, type ScannedTime } from './scanned-frames.js';
 import { asciiText, ScannedTimes } from './scanned-times.js';
 import { NS_1971 } from './timestamp-cache.js';
@@ -280,8 +281,11 @@ export class AdvancedTradeLineScanner {
     if (c !== QUOTE) return -1;
     this.pos = i;
     if (intDigits + fraction > MAX_FAST_DIGITS) {
-      // parseDecimalOrNaN refuses what overflows to Infinity; so does the fast path.
-      const value = Number(asciiText(bytes, p, i));
+      // parseDecimalOrNaN refuses what overflows to Infinity, and a non-zero decimal that
+      // underflows to 0; so does the fast path.
+      const text = asciiText(bytes, p, i);
+      const value = Number(text);
+      if (value === 0) return hasNonZeroDigit(text, 0, text.length) ? -1 : 0;
       return value === Number.POSITIVE_INFINITY ? -1 : value;
     }
     return fraction === 0 ? mantissa : mantissa / POW10[fraction]!;

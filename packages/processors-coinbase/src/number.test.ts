@@ -78,6 +78,10 @@ describe('parseDecimalOrNaN', () => {
       '١٢',
       '1e400',
       '-1e400',
+      // Non-zero decimals that underflow to 0 would be stored as 0: refused like overflow.
+      '1e-400',
+      '-1e-400',
+      `0.${'0'.repeat(400)}1`,
       12.5,
       null,
       undefined,

@@ -5,8 +5,9 @@
  * row): `-?D+(.D+)?([eE][+-]?D+)?` where D is an ASCII digit. So `'65083.66'`, `'-0.5'`, `'126296'`
  * and `'1.5e-7'` are accepted (Coinbase has not been seen sending exponents, but a decimal string
  * with one is still an exact decimal, so it is accepted rather than dropped); `''`, `'NaN'`,
- * `'Infinity'`, `'0.-10000'`, `'0x1A'`, `'+1'`, `'.5'`, `'1.'`, `' 1'` and anything that overflows to
- * ±Infinity are rejected. Accepted strings go through `Number()`, which rounds to the nearest
+ * `'Infinity'`, `'0.-10000'`, `'0x1A'`, `'+1'`, `'.5'`, `'1.'`, `' 1'`, anything that overflows to
+ * ±Infinity and a non-zero decimal that underflows to 0 (`'1e-400'`) are rejected: either would
+ * store a value the exchange did not send. Accepted strings go through `Number()`, which rounds to the nearest
  * double: a decimal of up to 15 significant digits therefore round-trips exactly.
  */
 
@@ -39,6 +40,7 @@ export function parseDecimalOrNaN(value: unknown): number {
     i = skipDigits(value, i);
     if (i === fracStart) return Number.NaN;
   }
+  const mantissaEnd = i;
   if (i < n) {
     const c = value.charCodeAt(i);
     if (c !== 101 /* e */ && c !== 69 /* E */) return Number.NaN;
@@ -52,7 +54,17 @@ export function parseDecimalOrNaN(value: unknown): number {
     if (i === expStart || i !== n) return Number.NaN;
   }
   const parsed = Number(value);
+  if (parsed === 0) return hasNonZeroDigit(value, intStart, mantissaEnd) ? Number.NaN : parsed;
   return parsed === Number.POSITIVE_INFINITY || parsed === Number.NEGATIVE_INFINITY ? Number.NaN : parsed;
+}
+
+/** True when a digit other than 0 occurs in `s` from `start` to `end` (dots are skipped). */
+export function hasNonZeroDigit(s: string, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 48 && c <= 57) return true;
+  }
+  return false;
 }
 
 /** True when `value` is a decimal string {@link parseDecimalOrNaN} accepts. */

@@ -69,7 +69,8 @@ export async function convertSegment(
   const file = await ctx.storage.localPath(data.url);
   const result = await ctx.pipeline.processSegment(file, ctx.channels ? { channels: ctx.channels } : {});
   const staleTemporariesRemoved = await removeStaleTemporaries(outRoot, result.manifest);
-  await ctx.storage.finish(data.url, ctx.keepInput);
+  // Lines of datasets not written (a channel subset) are in no output: never delete such an input.
+  await ctx.storage.finish(data.url, ctx.keepInput || result.keepInput !== undefined);
   const datasets: Record<string, DatasetCounts> = {};
   for (const [name, d] of Object.entries(result.datasets))
     datasets[name] = { rows: d.rows, files: d.files, bytes: d.bytes };

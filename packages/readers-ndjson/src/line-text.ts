@@ -1,8 +1,5 @@
 /** Byte-level checks and text of one line, outside the hot path's JSON.parse. */
 
-/** How much of a bad line the quarantine keeps. */
-export const RAW_LIMIT_BYTES = 4096;
-
 // Lenient on purpose: quarantine text must show what was there, replacing what cannot be shown.
 const lenientDecoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
@@ -16,13 +13,13 @@ export function isBlankLine(buf: Buffer, start: number, end: number): boolean {
 }
 
 /**
- * Text of `buf[start, end)` for a quarantine entry: at most {@link RAW_LIMIT_BYTES} bytes, cut
- * before a character that would be split, with invalid UTF-8 shown as U+FFFD.
+ * Text of `buf[start, end)` for a quarantine entry: the whole line, with invalid UTF-8 shown as
+ * U+FFFD. `head` says the range is only the head of a line longer than the reader's bound: it is
+ * then cut before a character that would be split.
  */
-export function rawText(buf: Buffer, start: number, end: number): string {
+export function rawText(buf: Buffer, start: number, end: number, head = false): string {
   let cut = end;
-  if (end - start > RAW_LIMIT_BYTES) {
-    cut = start + RAW_LIMIT_BYTES;
+  if (head) {
     // Back off over continuation bytes (10xxxxxx), at most three, to a character boundary.
     let back = 0;
     while (back < 3 && cut > start && ((buf[cut] ?? 0) & 0xc0) === 0x80) {

@@ -172,7 +172,7 @@ export class NDJSONReader implements Reader<SourceRecord> {
       file: state.file,
       line: s.line,
       reason,
-      raw: rawText(s.buf, s.start, s.end),
+      raw: rawText(s.buf, s.start, s.end, s.tooLong),
       stage: 'reader',
     });
     logger.warn(`${state.file}:${s.line}: ${reason}`, { file: state.file, line: s.line, reason });

@@ -53,8 +53,9 @@ abstract class TypedColumn<A extends Storage> implements ColumnBuffer {
     readonly field: Field,
     private readonly maxRows: number,
     width: number,
+    initialRows: number,
   ) {
-    const capacity = Math.min(INITIAL_CAPACITY, maxRows);
+    const capacity = Math.min(initialRows, maxRows);
     this.data = this.allocate(capacity);
     this.valid = field.nullable ? validity(capacity) : undefined;
     this.bytesPerRow = width + (field.nullable ? 1 : 0);
@@ -102,8 +103,9 @@ abstract class TypedColumn<A extends Storage> implements ColumnBuffer {
 
   take(rows: number, nextRows: number): ColumnChunk {
     const valid = this.valid;
-    // The arrays go to the encoder (possibly another thread): start new ones.
-    const capacity = Math.max(Math.min(nextRows, this.maxRows), 1);
+    // The arrays go to the encoder (possibly another thread): start new ones (none for 0 rows:
+    // the session then drops this buffer).
+    const capacity = Math.min(nextRows, this.maxRows);
     const data = this.data;
     this.data = this.allocate(capacity);
     const hasNull = valid !== undefined && valid.subarray(0, rows).indexOf(0) >= 0;
@@ -118,8 +120,8 @@ abstract class TypedColumn<A extends Storage> implements ColumnBuffer {
 }
 
 class DoubleColumn extends TypedColumn<Float64Array> {
-  constructor(field: Field, maxRows: number) {
-    super(field, maxRows, 8);
+  constructor(field: Field, maxRows: number, initialRows: number) {
+    super(field, maxRows, 8, initialRows);
   }
   protected allocate(capacity: number): Float64Array {
     return new Float64Array(columnBufferPool.take(capacity * 8), 0, capacity);
@@ -137,8 +139,8 @@ class DoubleColumn extends TypedColumn<Float64Array> {
 }
 
 class Int32Column extends TypedColumn<Int32Array> {
-  constructor(field: Field, maxRows: number) {
-    super(field, maxRows, 4);
+  constructor(field: Field, maxRows: number, initialRows: number) {
+    super(field, maxRows, 4, initialRows);
   }
   protected allocate(capacity: number): Int32Array {
     return new Int32Array(columnBufferPool.take(capacity * 4), 0, capacity);
@@ -189,8 +191,8 @@ class DateColumn extends Int32Column {
  * allocates nothing, and the encoder reads the values through 32-bit views, never as bigints.
  */
 class BigIntColumn extends TypedColumn<BigInt64Array> {
-  constructor(field: Field, maxRows: number) {
-    super(field, maxRows, 8);
+  constructor(field: Field, maxRows: number, initialRows: number) {
+    super(field, maxRows, 8, initialRows);
   }
   protected allocate(capacity: number): BigInt64Array {
     return new BigInt64Array(columnBufferPool.take(capacity * 8), 0, capacity);
@@ -215,8 +217,8 @@ class BigIntColumn extends TypedColumn<BigInt64Array> {
 }
 
 class BoolColumn extends TypedColumn<Uint8Array> {
-  constructor(field: Field, maxRows: number) {
-    super(field, maxRows, 1);
+  constructor(field: Field, maxRows: number, initialRows: number) {
+    super(field, maxRows, 1, initialRows);
   }
   protected allocate(capacity: number): Uint8Array {
     return new Uint8Array(columnBufferPool.take(capacity), 0, capacity);
@@ -244,8 +246,8 @@ class StringColumn extends TypedColumn<Int32Array> {
   last: string | undefined;
   lastIndex = 0;
 
-  constructor(field: Field, maxRows: number) {
-    super(field, maxRows, 4);
+  constructor(field: Field, maxRows: number, initialRows: number) {
+    super(field, maxRows, 4, initialRows);
   }
   protected allocate(capacity: number): Int32Array {
     return new Int32Array(columnBufferPool.take(capacity * 4), 0, capacity);
@@ -277,22 +279,29 @@ class StringColumn extends TypedColumn<Int32Array> {
   }
 }
 
-/** A buffer for `field` that holds at most `maxRows` rows (the row-group size). */
-export function createColumnBuffer(field: Field, maxRows: number): ColumnBuffer {
+/**
+ * A buffer for `field` that holds at most `maxRows` rows (the row-group size), starting with
+ * room for `initialRows`.
+ */
+export function createColumnBuffer(
+  field: Field,
+  maxRows: number,
+  initialRows = INITIAL_CAPACITY,
+): ColumnBuffer {
   switch (field.type) {
     case 'double':
-      return new DoubleColumn(field, maxRows);
+      return new DoubleColumn(field, maxRows, initialRows);
     case 'int32':
-      return new Int32Column(field, maxRows);
+      return new Int32Column(field, maxRows, initialRows);
     case 'int64':
     case 'timestamp':
-      return new BigIntColumn(field, maxRows);
+      return new BigIntColumn(field, maxRows, initialRows);
     case 'date':
-      return new DateColumn(field, maxRows);
+      return new DateColumn(field, maxRows, initialRows);
     case 'string':
-      return new StringColumn(field, maxRows);
+      return new StringColumn(field, maxRows, initialRows);
     case 'bool':
-      return new BoolColumn(field, maxRows);
+      return new BoolColumn(field, maxRows, initialRows);
     default:
       throw unwritableColumn(field);
   }

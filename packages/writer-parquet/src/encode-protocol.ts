@@ -10,6 +10,11 @@ export type EncodeRequest =
       readonly file: number;
       readonly fd: number;
       readonly spec: FileEncodingSpec;
+      /**
+       * Files of one session share a spec id: the worker keeps one copy of the spec per id while
+       * files use it, not one per file (thousands of partitions, thousands of open files).
+       */
+      readonly specId: number;
     }
   | {
       readonly op: 'rows';
@@ -18,6 +23,11 @@ export type EncodeRequest =
       readonly rows: number;
       readonly chunks: ColumnChunk[];
     }
+  /**
+   * The file's descriptor was closed to stay under the open-file cap and opened again (append
+   * mode): later requests of the file write to `fd`.
+   */
+  | { readonly op: 'descriptor'; readonly seq: number; readonly file: number; readonly fd: number }
   /** Writes the footer; the reply carries the file size. */
   | { readonly op: 'finish'; readonly seq: number; readonly file: number }
   /** Forgets the file without finishing it; nothing is written to its descriptor afterwards. */

@@ -9,7 +9,7 @@ import { ByteWriter } from 'hyparquet-writer';
 import { transferablesOf } from './column-chunk.js';
 import { prepareCompression } from './compression.js';
 import type { EncodeReply, EncodeRequest } from './encode-protocol.js';
-import { ParquetFileEncoder } from './parquet-file-encoder.js';
+import { type FileEncodingSpec, ParquetFileEncoder } from './parquet-file-encoder.js';
 
 /**
  * Bytes on their way to a file, shared by every file: the worker encodes for one file at a time
@@ -20,7 +20,7 @@ let sharedBuffer = new ArrayBuffer(1 << 20);
 
 /** hyparquet Writer that writes what the encoder appended to a descriptor on every flush. */
 class DescriptorSink extends ByteWriter {
-  constructor(private readonly fd: number) {
+  constructor(public fd: number) {
     super(0);
     this.adopt();
   }
@@ -51,12 +51,31 @@ class DescriptorSink extends ByteWriter {
 }
 
 interface OpenFile {
+  readonly specId: number;
   readonly sink: DescriptorSink;
   readonly encoder: ParquetFileEncoder;
   failure: string | undefined;
 }
 
 const files = new Map<number, OpenFile>();
+
+/** One copy of each spec in use, with the number of open files using it. */
+const specs = new Map<number, { readonly spec: FileEncodingSpec; files: number }>();
+
+function useSpec(id: number, posted: FileEncodingSpec): FileEncodingSpec {
+  let entry = specs.get(id);
+  if (!entry) specs.set(id, (entry = { spec: posted, files: 0 }));
+  entry.files++;
+  return entry.spec;
+}
+
+function forget(id: number): void {
+  const file = files.get(id);
+  if (!file) return;
+  files.delete(id);
+  const entry = specs.get(file.specId);
+  if (entry && --entry.files === 0) specs.delete(file.specId);
+}
 
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -66,25 +85,30 @@ async function handle(request: EncodeRequest): Promise<EncodeReply> {
   const { seq } = request;
   if (request.op === 'open') {
     await prepareCompression(request.spec.compression);
+    const spec = useSpec(request.specId, request.spec);
     const sink = new DescriptorSink(request.fd);
-    const encoder = new ParquetFileEncoder(sink, request.spec);
+    const encoder = new ParquetFileEncoder(sink, spec);
     try {
       // The encoder wrote the magic bytes: out with them before another file takes the buffer.
       sink.flush();
     } catch (error) {
       return { seq, error: errorText(error) };
     }
-    files.set(request.file, { sink, encoder, failure: undefined });
+    files.set(request.file, { specId: request.specId, sink, encoder, failure: undefined });
     return { seq };
   }
   const file = files.get(request.file);
   if (request.op === 'drop') {
-    files.delete(request.file);
+    forget(request.file);
     return { seq };
   }
   if (!file) return { seq, error: `no open file #${request.file}` };
   // After a failure the file is broken: refuse the rest instead of writing a corrupt file.
   if (file.failure !== undefined) return { seq, error: file.failure };
+  if (request.op === 'descriptor') {
+    file.sink.fd = request.fd;
+    return { seq };
+  }
   file.sink.adopt();
   try {
     if (request.op === 'rows') {
@@ -94,7 +118,7 @@ async function handle(request: EncodeRequest): Promise<EncodeReply> {
     }
     file.encoder.finish();
     file.sink.finish();
-    files.delete(request.file);
+    forget(request.file);
     return { seq, bytes: file.sink.offset };
   } catch (error) {
     file.failure = errorText(error);

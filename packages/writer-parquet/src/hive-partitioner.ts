@@ -62,7 +62,7 @@ function utf8Length(s: string): number {
  * A `key=value` segment longer than `maxSegmentBytes` keeps as much of the escaped value as fits
  * and ends in `~` plus the first 16 hex digits of the SHA-256 of the raw value: distinct values
  * stay in distinct directories, but readers that take values from paths see the shortened value
- * (write such columns into the files too with `keepPartitionColumns`).
+ * (the write session then stores the true value in the partition's files as well).
  *
  * Lookups walk one `Map` per partition column keyed by the raw value, so routing a row costs a few
  * hash lookups and allocates nothing once its partition has been seen.

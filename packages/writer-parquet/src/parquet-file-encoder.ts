@@ -34,25 +34,43 @@ const MAGIC = 0x31524150; // "PAR1"
 /** Page buffers shared by every file of the thread: it encodes one page at a time. */
 const pageScratch: PageScratch = { levels: new ByteBuffer(1 << 12), values: new ByteBuffer() };
 
+/** What every file of one spec derives from it, computed once per spec object. */
+interface FileLayout {
+  readonly leaves: SchemaElement[];
+  readonly columns: ColumnSpec[];
+  readonly compression: ReturnType<typeof pageCompression>;
+}
+const layouts = new WeakMap<FileEncodingSpec, FileLayout>();
+
+function layoutOf(spec: FileEncodingSpec): FileLayout {
+  let layout = layouts.get(spec);
+  if (!layout) {
+    const leaves = spec.schema.slice(1);
+    layout = {
+      leaves,
+      columns: leaves.map((element, i) => ({ element, forceDictionary: spec.dictionary[i] === true })),
+      compression: pageCompression(spec.compression, spec.compressionLevel),
+    };
+    layouts.set(spec, layout);
+  }
+  return layout;
+}
+
 export class ParquetFileEncoder {
   private readonly columns: ColumnSpec[];
   private readonly leaves: SchemaElement[];
   /** Footer metadata of each written row group, already serialised. */
   private readonly rowGroups: Uint8Array[] = [];
   private readonly scratch = pageScratch;
-  private readonly compression;
+  private readonly compression: FileLayout['compression'];
   rows = 0;
 
   constructor(
     private readonly sink: Writer,
     private readonly spec: FileEncodingSpec,
   ) {
-    this.leaves = spec.schema.slice(1);
-    this.columns = this.leaves.map((element, i) => ({
-      element,
-      forceDictionary: spec.dictionary[i] === true,
-    }));
-    this.compression = pageCompression(spec.compression, spec.compressionLevel);
+    // Shared by every file of the spec: thousands of partitions mean thousands of open files.
+    ({ leaves: this.leaves, columns: this.columns, compression: this.compression } = layoutOf(spec));
     sink.appendUint32(MAGIC);
   }
 

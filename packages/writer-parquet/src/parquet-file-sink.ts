@@ -8,7 +8,8 @@ import { ByteWriter } from 'hyparquet-writer';
  * the event loop is never blocked on the disk.
  */
 export class ParquetFileSink extends ByteWriter {
-  constructor(private readonly handle: FileHandle) {
+  /** Replaced when the file is reopened after its descriptor was closed (see PartFile.suspend). */
+  constructor(public handle: FileHandle) {
     super(1 << 20);
   }
 

@@ -13,6 +13,7 @@ import {
 } from '@etl/core';
 import { BufferBudget } from './buffer-budget.js';
 import { COMPRESSIONS, type ParquetCompression } from './compression.js';
+import { OpenFileLimit } from './open-file-limit.js';
 import { CREATED_BY } from './version.js';
 import { ParquetWriteSession } from './write-session.js';
 
@@ -30,6 +31,12 @@ export interface ParquetWriterOptions {
    * writes, and however long the input is.
    */
   readonly maxBufferedBytes?: number;
+  /**
+   * Part files of this writer holding an open descriptor at once (default 128). Past it, the
+   * least recently written file's descriptor is closed and reopened (append mode) by its next
+   * row group; the file itself goes on, so a partition still gets one file per input.
+   */
+  readonly maxOpenFiles?: number;
   /**
    * Encode, compress and write row groups on a worker thread shared by every writer of the
    * process, so the calling thread goes on producing rows (default true). Files and values are
@@ -54,6 +61,7 @@ export interface ParquetWriterOptions {
 export const DEFAULT_ROW_GROUP_SIZE = 65_536;
 export const DEFAULT_MAX_ROWS_PER_FILE = 5_000_000;
 export const DEFAULT_MAX_BUFFERED_BYTES = 20 * 1024 * 1024;
+export const DEFAULT_MAX_OPEN_FILES = 128;
 
 function positiveInteger(key: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -73,6 +81,7 @@ export class ParquetWriter implements Writer<Row> {
   private readonly compressionLevel: number | undefined;
   private readonly rowGroupSize: number;
   private readonly budget: BufferBudget;
+  private readonly openFiles: OpenFileLimit;
   private readonly useWorker: boolean;
   private readonly maxRowsPerFile: number;
   private readonly keepPartitionColumns: boolean;
@@ -104,6 +113,9 @@ export class ParquetWriter implements Writer<Row> {
     this.budget = new BufferBudget(
       positiveInteger('maxBufferedBytes', options.maxBufferedBytes, DEFAULT_MAX_BUFFERED_BYTES),
     );
+    this.openFiles = new OpenFileLimit(
+      positiveInteger('maxOpenFiles', options.maxOpenFiles, DEFAULT_MAX_OPEN_FILES),
+    );
     this.useWorker = options.useWorker ?? true;
     this.maxRowsPerFile = positiveInteger(
       'maxRowsPerFile',
@@ -122,6 +134,7 @@ export class ParquetWriter implements Writer<Row> {
       compressionLevel: this.compressionLevel,
       rowGroupSize: this.rowGroupSize,
       budget: this.budget,
+      openFiles: this.openFiles,
       useWorker: this.useWorker,
       maxRowsPerFile: this.maxRowsPerFile,
       keepPartitionColumns: this.keepPartitionColumns,

@@ -27,6 +27,10 @@ export interface PartFileEncoder {
   finish(): Promise<number>;
   /** Stops using the file; after this nothing is written to it. Never throws. */
   drop(): Promise<void>;
+  /** Resolves once nothing is being written to the current descriptor (so it may be closed). */
+  settle(): Promise<void>;
+  /** Writes go to `handle` from now on (the file was reopened in append mode). */
+  reattach(handle: FileHandle): void;
 }
 
 /** Encodes on the calling thread, one row group at a time, then writes it out. */
@@ -60,6 +64,23 @@ export class LocalPartFileEncoder implements PartFileEncoder {
   }
 
   async drop(): Promise<void> {}
+
+  // Every write is awaited before the call that made it returns.
+  async settle(): Promise<void> {}
+
+  reattach(handle: FileHandle): void {
+    this.sink.handle = handle;
+  }
+}
+
+/** Ids of the specs posted to the worker (one per session's spec object). */
+const specIds = new WeakMap<FileEncodingSpec, number>();
+let nextSpecId = 1;
+
+function specIdOf(spec: FileEncodingSpec): number {
+  let id = specIds.get(spec);
+  if (id === undefined) specIds.set(spec, (id = nextSpecId++));
+  return id;
 }
 
 /** Hands row groups to the shared worker; the first failure is kept and rethrown. */
@@ -74,7 +95,10 @@ export class WorkerPartFileEncoder implements PartFileEncoder {
     spec: FileEncodingSpec,
   ) {
     this.file = pool.fileId();
-    this.track('opening the file', pool.request({ op: 'open', file: this.file, fd, spec }));
+    this.track(
+      'opening the file',
+      pool.request({ op: 'open', file: this.file, fd, spec, specId: specIdOf(spec) }),
+    );
   }
 
   private track(what: string, reply: Promise<{ error?: string }>): void {
@@ -115,5 +139,14 @@ export class WorkerPartFileEncoder implements PartFileEncoder {
   async drop(): Promise<void> {
     await Promise.all(this.outstanding.splice(0));
     await this.pool.request({ op: 'drop', file: this.file }).catch(() => {});
+  }
+
+  // Every reply means the worker is done with that request's writes.
+  async settle(): Promise<void> {
+    await Promise.all(this.outstanding.splice(0));
+  }
+
+  reattach(handle: FileHandle): void {
+    this.track('reopening the file', this.pool.request({ op: 'descriptor', file: this.file, fd: handle.fd }));
   }
 }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { EtlError, errorMessage } from '@etl/core';
 import type { ColumnChunk } from './column-chunk.js';
 import type { EncodePool } from './encode-pool.js';
+import type { OpenFileLimit, SuspendableFile } from './open-file-limit.js';
 import type { FileEncodingSpec } from './parquet-file-encoder.js';
 import {
   EncodeFailure,
@@ -17,6 +18,8 @@ export interface PartFileSettings {
   readonly encoding: FileEncodingSpec;
   /** The encode worker; undefined encodes on the calling thread. */
   readonly pool: EncodePool | undefined;
+  /** The cap on descriptors held open by the writer's files at once. */
+  readonly openFiles: OpenFileLimit;
 }
 
 /**
@@ -41,38 +44,53 @@ function writeError(what: string, file: PartFile, cause: unknown): EtlError {
   );
 }
 
-/** One Parquet file being written under its temporary name. */
-export class PartFile {
+/**
+ * One Parquet file being written under its temporary name. Its descriptor may be closed between
+ * row groups ({@link suspend}, by the writer's {@link OpenFileLimit}) and is reopened in append
+ * mode by the next write: the encoder keeps the footer's metadata in memory, not in the file.
+ */
+export class PartFile implements SuspendableFile {
   rows = 0;
   rowGroups = 0;
   bytes = 0;
   published = false;
+  busy = false;
   private finished = false;
   private closed = false;
+  /** The open descriptor; undefined while suspended. */
+  private handle: FileHandle | undefined;
+  /** Set while {@link suspend} closes the descriptor. */
+  private suspending: Promise<void> | undefined;
+  private encoder!: PartFileEncoder;
 
   private constructor(
     readonly finalPath: string,
     readonly tempPath: string,
-    private readonly handle: FileHandle,
-    private readonly encoder: PartFileEncoder,
+    private readonly openFiles: OpenFileLimit,
   ) {}
 
   static async create(finalPath: string, settings: PartFileSettings): Promise<PartFile> {
-    const tempPath = temporaryPathFor(finalPath);
-    let handle: FileHandle;
+    const file = new PartFile(finalPath, temporaryPathFor(finalPath), settings.openFiles);
+    file.busy = true;
     try {
-      handle = await open(tempPath, 'wx');
-    } catch (error) {
-      throw new EtlError(
-        `${finalPath}: creating temporary file ${tempPath} failed: ${errorMessage(error)}`,
-        'E_WRITE',
-        { cause: error },
-      );
+      await settings.openFiles.admit(file);
+      try {
+        file.handle = await open(file.tempPath, 'wx');
+      } catch (error) {
+        settings.openFiles.closed(file);
+        throw new EtlError(
+          `${finalPath}: creating temporary file ${file.tempPath} failed: ${errorMessage(error)}`,
+          'E_WRITE',
+          { cause: error },
+        );
+      }
+      file.encoder = settings.pool
+        ? new WorkerPartFileEncoder(settings.pool, file.handle.fd, settings.encoding)
+        : new LocalPartFileEncoder(file.handle, settings.encoding);
+    } finally {
+      file.busy = false;
     }
-    const encoder = settings.pool
-      ? new WorkerPartFileEncoder(settings.pool, handle.fd, settings.encoding)
-      : new LocalPartFileEncoder(handle, settings.encoding);
-    return new PartFile(finalPath, tempPath, handle, encoder);
+    return file;
   }
 
   /**
@@ -80,35 +98,83 @@ export class PartFile {
    * resolves once the group is handed over; a failure then surfaces on a later call or `finish`.
    */
   async writeRowGroup(chunks: ColumnChunk[], rows: number): Promise<void> {
+    this.busy = true;
     try {
+      await this.reopen();
       await this.encoder.writeRowGroup(chunks, rows);
     } catch (error) {
       throw writeError('writing a row group', this, error);
+    } finally {
+      this.busy = false;
     }
     this.rows += rows;
     this.rowGroups++;
   }
 
-  /** Writes the footer and closes the file; it stays under its temporary name. */
+  /** Writes the footer, fsyncs and closes the file; it stays under its temporary name. */
   async finish(): Promise<void> {
+    this.busy = true;
     let bytes: number;
     try {
+      await this.reopen();
       bytes = await this.encoder.finish();
     } catch (error) {
       await this.encoder.drop();
-      await this.handle.close().catch(() => {});
+      await this.closeHandle().catch(() => {});
       this.closed = true;
+      this.busy = false;
       throw writeError('finishing the file', this, error);
     }
     try {
-      await this.handle.close();
+      // Once per file, not per row group: the file must be on disk before a commit names it.
+      await this.handle?.sync();
+      await this.closeHandle();
     } catch (error) {
+      await this.closeHandle().catch(() => {});
       throw writeError('finishing the file', this, error);
     } finally {
       this.closed = true;
+      this.busy = false;
     }
     this.finished = true;
     this.bytes = bytes;
+  }
+
+  /** Closes the descriptor of an idle open file; the next write or finish opens it again. */
+  async suspend(): Promise<void> {
+    const handle = this.handle;
+    if (!handle || this.busy || this.closed) return;
+    this.handle = undefined;
+    this.suspending = this.encoder.settle().then(() => handle.close());
+    try {
+      await this.suspending;
+    } finally {
+      this.suspending = undefined;
+    }
+  }
+
+  /** Makes sure the descriptor is open (reopening it in append mode after a suspend). */
+  private async reopen(): Promise<void> {
+    if (this.suspending) await this.suspending.catch(() => {});
+    if (this.handle) {
+      this.openFiles.touch(this);
+      return;
+    }
+    await this.openFiles.admit(this);
+    try {
+      this.handle = await open(this.tempPath, 'a');
+    } catch (error) {
+      this.openFiles.closed(this);
+      throw error;
+    }
+    this.encoder.reattach(this.handle);
+  }
+
+  private async closeHandle(): Promise<void> {
+    const handle = this.handle;
+    this.handle = undefined;
+    this.openFiles.closed(this);
+    if (handle) await handle.close();
   }
 
   /** Renames the finished file into place (replacing a file of the same name). */
@@ -127,9 +193,10 @@ export class PartFile {
     if (this.published) return;
     if (!this.closed) {
       this.closed = true;
+      if (this.suspending) await this.suspending.catch(() => {});
       // The worker may still hold the descriptor: let it go before closing.
-      await this.encoder.drop();
-      await this.handle.close().catch(() => {});
+      await this.encoder?.drop();
+      await this.closeHandle().catch(() => {});
     }
     await unlink(this.tempPath).catch(() => {});
   }

@@ -4,6 +4,7 @@ import type { BudgetedPartition, BufferBudget } from './buffer-budget.js';
 import type { ColumnBuffer } from './column-buffer.js';
 import type { ParquetCompression } from './compression.js';
 import type { HivePartition } from './hive-partitioner.js';
+import type { OpenFileLimit } from './open-file-limit.js';
 import type { PartFile } from './part-file.js';
 
 /** Resolved writer options a session works with. */
@@ -13,6 +14,8 @@ export interface SessionSettings {
   readonly rowGroupSize: number;
   /** Memory for buffered rows, shared with every other session of the writer. */
   readonly budget: BufferBudget;
+  /** Cap on part files with an open descriptor, shared with every other session of the writer. */
+  readonly openFiles: OpenFileLimit;
   /** Encode and compress on the shared worker thread. */
   readonly useWorker: boolean;
   readonly maxRowsPerFile: number;
@@ -28,14 +31,25 @@ export interface SessionSettings {
 
 export type Status = 'open' | 'closed' | 'aborted' | 'failed';
 
-/** Rows a partition's column buffers start with (and go back to when their memory is wanted). */
-export const INITIAL_ROWS = 1024;
+/**
+ * Rows a partition's column buffers start with. Small, because a run may touch thousands of
+ * partitions holding a few rows each; buffers double from here as a partition's rows arrive.
+ */
+export const INITIAL_ROWS = 64;
+
+/**
+ * Memory a partition's column buffers take besides their rows (column object, typed-array and
+ * ArrayBuffer objects, a string column's dictionary), counted against the budget so thousands of
+ * nearly empty partitions cannot pass it unnoticed.
+ */
+export const COLUMN_OVERHEAD_BYTES = 512;
 
 /** Rows of one partition waiting to become a row group, and the partition's current file. */
 export interface PartitionState extends BudgetedPartition {
   readonly partition: HivePartition;
   readonly dir: string;
-  readonly columns: ColumnBuffer[];
+  /** Column buffers; empty (no memory held) until the partition's next row arrives. */
+  columns: ColumnBuffer[];
   /** Rows buffered for the next row group. */
   buffered: number;
   /** Rows the column buffers have room for, and the bytes that takes. */

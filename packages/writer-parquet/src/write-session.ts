@@ -25,7 +25,14 @@ import {
   type RowAppender,
 } from './row-appender.js';
 import { keyValueMetadata, publishFiles, writeResult } from './session-files.js';
-import { INITIAL_ROWS, type PartitionState, type SessionSettings, type Status } from './session-state.js';
+import {
+  COLUMN_OVERHEAD_BYTES,
+  INITIAL_ROWS,
+  type PartitionState,
+  type SessionSettings,
+  type Status,
+} from './session-state.js';
+import { constantChunk, withValueColumns } from './shortened-partitions.js';
 import { previewValue } from './value-preview.js';
 
 /**
@@ -43,12 +50,20 @@ export class ParquetWriteSession implements WriteSession<Row>, BudgetedSession {
   private readonly append: RowAppender;
   private readonly partitionKeys: PartitionKeys;
   private readonly fileSettings: PartFileSettings;
+  /**
+   * String partition columns not otherwise in the files: a partition whose directory name had to
+   * be shortened stores their true values in its files too (see {@link fileSettingsFor}).
+   */
+  private readonly valuesInFile: readonly Field[];
+  private shortenedDirSettings: PartFileSettings | undefined;
   /** Bytes one buffered row takes in every column buffer together. */
   private readonly bytesPerRow: number;
   private readonly fileId: string;
   private readonly singleFile: boolean;
   private readonly maxRowsPerFile: number;
   private readonly states: (PartitionState | undefined)[] = [];
+  /** Partitions whose column buffers hold memory (the only ones the budget may reclaim). */
+  private readonly resident = new Set<PartitionState>();
   /** Every file this session created, in creation order. */
   private readonly files: { file: PartFile; state: PartitionState }[] = [];
   private readonly directories = new CreatedDirectories();
@@ -99,7 +114,11 @@ export class ParquetWriteSession implements WriteSession<Row>, BudgetedSession {
         createdBy: settings.createdBy,
       },
       pool: settings.useWorker ? EncodePool.shared() : undefined,
+      openFiles: settings.openFiles,
     };
+    this.valuesInFile = settings.keepPartitionColumns
+      ? []
+      : schemaFields.filter((f) => partitionCols.includes(f.name) && f.type === 'string');
     settings.budget.join(this);
   }
 
@@ -129,8 +148,8 @@ export class ParquetWriteSession implements WriteSession<Row>, BudgetedSession {
           readPartition(row, lastValues);
         }
         const state = this.states[partition.id] ?? this.openPartition(partition);
-        const columns = state.columns;
         if (state.buffered === state.allocated) await this.makeRoom(state);
+        const columns = state.columns;
         const bad = append(row, columns, state.buffered);
         if (bad >= 0) {
           // A rejected row is not counted in `buffered`, so its stored values are overwritten.
@@ -155,7 +174,7 @@ export class ParquetWriteSession implements WriteSession<Row>, BudgetedSession {
     try {
       await this.prepare();
       // Hand every partition's last rows over first, so a worker encodes them while files finish.
-      for (const state of this.states) if (state && state.buffered > 0) await this.flushGroup(state, 1);
+      for (const state of this.states) if (state && state.buffered > 0) await this.flushGroup(state, 0);
       for (const state of this.states) if (state?.file) await this.finishFile(state);
       // A single-file target always gets its file, so a reader finds the schema even with no rows.
       if (this.singleFile && this.files.length === 0) await this.writeEmptyFile();
@@ -268,40 +287,39 @@ export class ParquetWriteSession implements WriteSession<Row>, BudgetedSession {
   }
 
   private openPartition(partition: HivePartition): PartitionState {
-    const { rowGroupSize } = this.settings;
-    const columns = this.fields.map((f) => createColumnBuffer(f, rowGroupSize));
     const state: PartitionState = {
       partition,
       dir: partition.dir ? path.join(this.target.path, partition.dir) : this.target.path,
-      columns,
+      // Buffers come with the partition's first row (makeRoom), within the budget.
+      columns: [],
       buffered: 0,
       allocated: 0,
       allocatedBytes: 0,
-      capacity: Math.min(rowGroupSize, this.maxRowsPerFile),
+      capacity: Math.min(this.settings.rowGroupSize, this.maxRowsPerFile),
       file: undefined,
       nextFileIndex: 0,
     };
     this.states[partition.id] = state;
-    this.resized(state);
     this.settings.stats.count('partitions');
     if (partition.truncated) {
-      this.settings.logger.warn('partition value too long for a directory name: shortened with a hash', {
-        path: this.target.path,
-        dir: partition.dir,
-      });
+      this.settings.logger.warn(
+        'partition value too long for a directory name: shortened with a hash; its files hold the true value as a column',
+        { path: this.target.path, dir: partition.dir },
+      );
     }
     return state;
   }
 
   /**
-   * Grows every column buffer of a full partition together (doubling, up to a row group). When
-   * that would pass the memory budget, the partition holding the most memory is written first:
-   * another one gives its memory back (it starts again small), this one simply empties.
+   * Creates a partition's column buffers, or grows every one of a full partition together
+   * (doubling, up to a row group). When that would pass the memory budget, the partition holding
+   * the most memory is written first: another one gives all its memory back (its buffers come
+   * again with its next row), this one simply empties.
    */
   private async makeRoom(state: PartitionState): Promise<void> {
     const rows = Math.min(Math.max(state.allocated * 2, INITIAL_ROWS), this.settings.rowGroupSize);
     const budget = this.settings.budget;
-    const more = (rows - state.allocated) * this.bytesPerRow;
+    const more = this.bytesFor(rows) - state.allocatedBytes;
     while (budget.exceededBy(more)) {
       const largest = budget.largest(this, this.activeStates());
       if (!largest) break;
@@ -309,15 +327,23 @@ export class ParquetWriteSession implements WriteSession<Row>, BudgetedSession {
         await this.flushGroup(state, state.allocated);
         return;
       }
-      if (largest.session === this) await this.flushGroup(largest.partition as PartitionState, INITIAL_ROWS);
+      if (largest.session === this) await this.flushGroup(largest.partition as PartitionState, 0);
       else await largest.session.release(largest.partition);
     }
-    for (const column of state.columns) column.ensureCapacity(rows);
+    if (state.columns.length === 0) {
+      const { rowGroupSize } = this.settings;
+      state.columns = this.fields.map((f) => createColumnBuffer(f, rowGroupSize, rows));
+    } else for (const column of state.columns) column.ensureCapacity(rows);
     this.resized(state);
   }
 
-  private activeStates(): PartitionState[] {
-    return this.states.filter((state): state is PartitionState => state !== undefined && state.buffered > 0);
+  private activeStates(): Iterable<PartitionState> {
+    return this.resident;
+  }
+
+  /** Budgeted bytes of a partition's buffers with room for `rows` rows. */
+  private bytesFor(rows: number): number {
+    return rows === 0 ? 0 : rows * this.bytesPerRow + this.fields.length * COLUMN_OVERHEAD_BYTES;
   }
 
   /** Partitions another session of the writer may have written early (none while this one is busy). */
@@ -330,7 +356,7 @@ export class ParquetWriteSession implements WriteSession<Row>, BudgetedSession {
     if (this.busy || this.status !== 'open') return;
     this.busy = true;
     try {
-      await this.flushGroup(partition as PartitionState, INITIAL_ROWS);
+      await this.flushGroup(partition as PartitionState, 0);
     } catch (error) {
       this.fail(error);
       throw error;
@@ -341,11 +367,13 @@ export class ParquetWriteSession implements WriteSession<Row>, BudgetedSession {
 
   /** Accounts for a change of a partition's column buffer sizes. */
   private resized(state: PartitionState): void {
-    const allocated = state.columns[0]!.data.length;
-    const bytes = allocated * this.bytesPerRow;
+    const allocated = state.columns.length === 0 ? 0 : state.columns[0]!.data.length;
+    const bytes = this.bytesFor(allocated);
     this.settings.budget.account(bytes - state.allocatedBytes);
     state.allocated = allocated;
     state.allocatedBytes = bytes;
+    if (allocated > 0) this.resident.add(state);
+    else this.resident.delete(state);
   }
 
   /** The session is over: its buffers no longer count against the writer's budget. */
@@ -358,11 +386,18 @@ export class ParquetWriteSession implements WriteSession<Row>, BudgetedSession {
     this.settings.budget.leave(this);
   }
 
-  /** Writes the buffered rows as a row group; the buffers start again with room for `nextRows`. */
+  /**
+   * Writes the buffered rows as a row group; the buffers start again with room for `nextRows`
+   * (0: the partition gives its buffers up until its next row).
+   */
   private async flushGroup(state: PartitionState, nextRows: number): Promise<void> {
     const rows = state.buffered;
     state.file ??= await this.openFile(state);
     const chunks = state.columns.map((column) => column.take(rows, nextRows));
+    if (state.partition.truncated)
+      for (const f of this.valuesInFile)
+        chunks.push(constantChunk(state.partition.values[f.name] ?? null, rows));
+    if (nextRows === 0) state.columns = [];
     this.resized(state);
     state.buffered = 0;
     await state.file.writeRowGroup(chunks, rows);
@@ -379,10 +414,17 @@ export class ParquetWriteSession implements WriteSession<Row>, BudgetedSession {
   private async openFile(state: PartitionState): Promise<PartFile> {
     const finalPath = this.finalPath(state);
     await this.directories.ensure(path.dirname(finalPath));
-    const file = await PartFile.create(finalPath, this.fileSettings);
+    const file = await PartFile.create(finalPath, this.fileSettingsFor(state));
     state.nextFileIndex++;
     this.files.push({ file, state });
     return file;
+  }
+
+  /** The settings of a partition's files: with the value columns when its directory name was shortened. */
+  private fileSettingsFor(state: PartitionState): PartFileSettings {
+    if (!state.partition.truncated || this.valuesInFile.length === 0) return this.fileSettings;
+    this.shortenedDirSettings ??= withValueColumns(this.fileSettings, this.target.schema, this.valuesInFile);
+    return this.shortenedDirSettings;
   }
 
   private async finishFile(state: PartitionState): Promise<void> {

@@ -190,6 +190,8 @@ export function summaryJson(
     lines: summary.lines,
     bytes_in: summary.bytes_in,
     failures: summary.failures,
+    kept_inputs: summary.kept_inputs,
+    skipped_lines: summary.skipped_lines,
     interrupted: summary.interrupted,
     unsupported_files: unsupported,
     ...(summary.stopped !== undefined ? { stopped: summary.stopped } : {}),
@@ -216,6 +218,12 @@ export function summaryText(
     '',
     `Output:   ${path.join(output, 'coinbase')}`,
   ];
+  const skipped = Object.entries(summary.skipped_lines);
+  if (skipped.length)
+    lines.push(
+      `Not converted (dataset not written): ${skipped.map(([c, n]) => `${c} ${formatCount(n)} lines`).join(', ')}`,
+    );
+  for (const k of summary.kept_inputs) lines.push(`KEPT ${k.segment} in ${k.path}: ${k.reason}`);
   for (const f of summary.failures) lines.push(`FAILED ${f.segment}: ${f.error}`);
   if (options.unsupported?.length)
     lines.push(`NOT READ (compression not supported, left in place): ${options.unsupported.join(', ')}`);

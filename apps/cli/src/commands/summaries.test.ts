@@ -22,6 +22,8 @@ describe('worker and stream summaries', () => {
     const summary: WorkerSummary = {
       segments: { converted: 2, alreadyDone: 0, failed: 0 },
       converted_segments: [],
+      unrecorded_segments: [],
+      queue_state_lost: null,
       states: { saved: 2, present: 0 },
       commits: { dates: ['2026-08-09'], incomplete: [] },
       datasets,

@@ -1,3 +1,4 @@
+import { DEFAULT_SETTLE_MS } from '@etl/orchestrator';
 import type { Flags } from '../command-spec.js';
 import { toJson } from '../format.js';
 import { unsupportedFiles } from '../usage-checks.js';
@@ -26,10 +27,13 @@ export async function watchCommand(
   const { job, logger, output, reword } = await createJob(flags, io, signal, rollbackSignal, {
     progress: false,
     inputMayBeMissing: true,
-    // `settleMs`: the job's settle interval (ETLJob option added on another branch).
     ...(settle !== undefined ? { jobOptions: { settleMs: settle * 1000 } } : {}),
   });
-  logger.info('watching for segments (Ctrl-C to stop)', { input: job.inputDir, poll_interval_s: poll });
+  logger.info('watching for segments (Ctrl-C to stop)', {
+    input: job.inputDir,
+    poll_interval_s: poll,
+    settle_s: settle ?? DEFAULT_SETTLE_MS / 1000,
+  });
   const summary = reworded(await job.watch({ pollIntervalMs: poll * 1000, signal }), reword);
   logger.info('stopped watching', { processed: summary.segments.processed, failed: summary.segments.failed });
   // Files that arrived while watching are named too: the summary lists what is left unread now.

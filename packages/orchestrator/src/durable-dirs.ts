@@ -1,0 +1,52 @@
+/**
+ * Directory fsync: a rename (or a new file, or a new directory) is durable only once the directory
+ * holding the entry is synced. Without it a power cut can undo a rename that the process saw
+ * succeed, after the input it replaced was already deleted.
+ */
+import { open } from 'node:fs/promises';
+import path from 'node:path';
+
+/** Errors of platforms that cannot fsync a directory (Windows): nothing more can be done there. */
+const UNSUPPORTED = new Set(['EISDIR', 'EPERM', 'EINVAL', 'ENOTSUP', 'EBADF']);
+
+/** fsyncs one directory. */
+export async function syncDirectory(dir: string): Promise<void> {
+  let handle: Awaited<ReturnType<typeof open>>;
+  try {
+    handle = await open(dir, 'r');
+  } catch (error) {
+    if (UNSUPPORTED.has((error as NodeJS.ErrnoException).code ?? '')) return;
+    throw error;
+  }
+  try {
+    await handle.sync();
+  } catch (error) {
+    if (!UNSUPPORTED.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * The directories to sync so that files under `root` that were renamed into `dirs` survive a power
+ * cut: each directory, and every directory between it and `root` (one of them may be new).
+ */
+export function directoriesUpTo(root: string, dirs: Iterable<string>): Set<string> {
+  const out = new Set<string>();
+  const top = path.resolve(root);
+  for (const d of dirs) {
+    let dir = path.resolve(d);
+    for (;;) {
+      if (out.has(dir)) break;
+      out.add(dir);
+      if (dir === top || !dir.startsWith(`${top}${path.sep}`)) break;
+      dir = path.dirname(dir);
+    }
+  }
+  return out;
+}
+
+/** fsyncs every directory of `dirs` once, in parallel. */
+export async function syncDirectories(dirs: Iterable<string>): Promise<void> {
+  await Promise.all([...new Set(dirs)].map((d) => syncDirectory(d)));
+}
