@@ -10,7 +10,9 @@ export interface Processor<In = Row, Out = Row> {
   readonly name: string;
   /**
    * The schema of what `process` emits, given the schema of its input (undefined when unknown).
-   * Returns undefined when it emits rows of several shapes (e.g. a parser of every channel).
+   * Returns undefined when it emits rows of several shapes (e.g. a parser of every channel), and
+   * may return undefined for an unknown input when its output depends on it (one that adds
+   * columns to whatever it is given).
    */
   outputSchema(input?: Schema): Schema | undefined;
   process(batch: readonly In[]): Out[];

@@ -19,7 +19,17 @@ export interface SourceRecord<T = unknown> {
  * (lines, compression, Parquet pages) and never transform what they read.
  */
 export interface Reader<T = unknown> {
+  /**
+   * Yields the input's records once each, in input order, in non-empty batches (of at most the
+   * reader's batch size, when it has one). An empty input yields no batch. A missing or
+   * unreadable input fails with an error naming it. Stopping early (`break`, `return()`) closes
+   * what the read opened. Reading the same input again yields the same records.
+   */
   read(input: string): AsyncIterable<T[]>;
-  /** Cumulative over every `read` of this reader. */
+  /**
+   * Cumulative over every `read` of this reader: `recordsOut` counts the records yielded,
+   * `recordsIn` those read (rejected ones too), `errors` the rejected ones, `bytesIn` the input
+   * bytes as the reader counts them (e.g. decompressed NDJSON, whole Parquet files).
+   */
   stats(): Stats;
 }

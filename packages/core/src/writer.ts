@@ -18,7 +18,8 @@ export interface WriteTarget {
   readonly metadata?: Readonly<Record<string, string>>;
   /**
    * `true` leaves finished files under their temporary names for the caller to publish (see
-   * {@link WrittenFile.tempPath}); by default `close()` renames each into place.
+   * {@link WrittenFile.tempPath}); by default `close()` renames each into place. Temporary names
+   * start with `.` or `_`, which dataset readers skip, so an unpublished file is never visible.
    */
   readonly deferPublish?: boolean;
 }
@@ -40,8 +41,17 @@ export interface WriteResult {
   readonly bytes: number;
 }
 
-/** An open stream of rows to one target. */
+/**
+ * An open stream of rows to one target. Rows of a partitioned target go to one directory per
+ * partition, `<col>=<escaped value>` (see `partitionSegment`): a value never adds a path segment
+ * or leaves the target directory, and empty and null values both land in
+ * `__HIVE_DEFAULT_PARTITION__`.
+ */
 export interface WriteSession<T = Row> {
+  /**
+   * A row that does not fit the schema goes to the writer's quarantine sink when it has one (and
+   * counts in `errors`); without one, `write` rejects with a SchemaError naming the column.
+   */
   write(batch: readonly T[]): Promise<void>;
   /** Finishes every file and reports what was written. */
   close(): Promise<WriteResult>;
@@ -52,6 +62,9 @@ export interface WriteSession<T = Row> {
 /** Writes rows to a sink. Writers only write: they never change rows, only encode them. */
 export interface Writer<T = Row> {
   open(target: WriteTarget): WriteSession<T>;
-  /** Cumulative over every session this writer opened. */
+  /**
+   * Cumulative over every session this writer opened: `recordsIn` the rows given to `write`,
+   * `recordsOut` and `bytesOut` the rows and bytes of finished files, `errors` rejected rows.
+   */
   stats(): Stats;
 }

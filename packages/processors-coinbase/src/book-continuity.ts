@@ -34,10 +34,14 @@ export class BookContinuity {
     this.tracker = new SequenceTracker(mode);
   }
 
-  /** Continues a checkpointed connection; the next numbered message decides the restored books' fate. */
-  restore(state: SequenceTrackerState): void {
+  /**
+   * Continues a checkpointed connection; the next numbered message decides the restored books'
+   * fate. A checkpoint of no input (no sequence number, no book) is a fresh start: there is
+   * nothing to continue or drop, so nothing to report.
+   */
+  restore(state: SequenceTrackerState, hasBooks: boolean): void {
     this.tracker.restore(state);
-    this.restorePending = true;
+    this.restorePending = state.lastSequence !== null || hasBooks;
   }
 
   /**

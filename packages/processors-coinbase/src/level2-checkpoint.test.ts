@@ -161,3 +161,28 @@ describe('Level2Processor checkpoints', () => {
     expect(() => p.restore(JSON.parse(JSON.stringify(state)))).toThrow(/bad level \[null,1\]/);
   });
 });
+
+describe('Level2Processor restored from a checkpoint of no input', () => {
+  it('starts like a fresh instance: no checkpoint_stale row for a segment without level2 messages before it', () => {
+    const empty = new Level2Processor();
+    empty.flush();
+    const state = JSON.parse(JSON.stringify(empty.checkpoint()));
+    const rows = () =>
+      l2Message(
+        P,
+        5,
+        at(0),
+        [
+          ['bid', 100, 1],
+          ['ask', 101, 1],
+        ],
+        true,
+      );
+    const fresh = new Level2Processor();
+    const expected = [...fresh.process(rows()), ...fresh.flush()];
+    const { out, p } = secondSegment(state, rows());
+    expect(out.filter((r) => r.kind !== undefined)).toEqual([]);
+    expect(out).toEqual(expected);
+    expect(p.stats().counters).toMatchObject({ checkpoints_stale: 0 });
+  });
+});

@@ -442,7 +442,7 @@ export class Level2Processor implements Processor<Row, Row> {
       throw new EtlError('level2: restore() while a message is held; call flush() first', 'E_STATE');
     }
     const cp = parseLevel2Checkpoint(state);
-    this.continuity.restore(cp.sequence);
+    this.continuity.restore(cp.sequence, cp.books.length > 0);
     this.products = new Map();
     for (const b of cp.books) this.products.set(b.productId, ProductBook.fromCheckpoint(b));
     this.sampler?.restore(cp.bookSnapshots);

@@ -230,7 +230,7 @@ describe('checkProcessorConformance: each broken processor fails its check', () 
     const failed = await failedChecks({ create: () => new WrongTypeVwap(), batches: TYPED_BATCHES });
     expect(failed).toEqual({
       'output schema':
-        '5 of 5 emitted rows do not fit outputSchema: batch 1 row 0: trades expects a bigint, got number | ' +
+        '5 of 5 emitted rows do not fit their schema: batch 1 row 0: trades expects a bigint, got number | ' +
         'batch 2 row 0: trades expects a bigint, got number | batch 4 row 0: trades expects a bigint, got number | ' +
         'flush() row 0: trades expects a bigint, got number | flush() row 1: trades expects a bigint, got number',
     });
@@ -245,7 +245,8 @@ describe('checkProcessorConformance: each broken processor fails its check', () 
   it('output schema: none declared', async () => {
     const failed = await failedChecks({ create: () => new SchemalessVwap(), batches: TYPED_BATCHES });
     expect(failed).toEqual({
-      'output schema': 'outputSchema(undefined) returned undefined: declare the columns the processor emits',
+      'output schema':
+        'outputSchema(schema guessed from the input rows) returned undefined: declare the columns the processor emits (or pass severalShapes: true for a processor that emits rows of several shapes)',
     });
   });
 

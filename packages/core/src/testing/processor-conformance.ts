@@ -6,7 +6,13 @@
 import { errorMessage } from '../errors.js';
 import type { Processor } from '../processor.js';
 import type { Row } from '../reader.js';
-import { checkRow, type Schema } from '../schema.js';
+import type { Schema } from '../schema.js';
+import {
+  type CheckContext,
+  checkOutputSchema,
+  type SideOutput,
+  withoutRestoreRecords,
+} from './processor-context.js';
 import {
   type AnyProcessor,
   allRows,
@@ -20,7 +26,8 @@ import {
   processOnly,
   statsOf,
 } from './processor-runs.js';
-import { deepFreeze, describeValue, firstDifference, firstRowDifference, isRowObject } from './row-values.js';
+import { deepFreeze, describeValue, firstDifference, firstRowDifference } from './row-values.js';
+import { sampleSchemaOf } from './sample-schema.js';
 
 /** Every check, in the order they run. Names are stable: reports and test titles use them. */
 export const CONFORMANCE_CHECKS = [
@@ -45,8 +52,33 @@ export interface ConformanceOptions {
    * checkpoint check replays the input once per batch boundary.
    */
   readonly batches: readonly (readonly Row[])[];
-  /** Schema of the input rows, given to `outputSchema`. */
+  /**
+   * Schema of the input rows, given to `outputSchema`. Without it the kit gives a schema guessed
+   * from the input rows (scalar columns only), so a processor that adds columns to whatever it
+   * is given can be checked without importing the schema of its input.
+   */
   readonly inputSchema?: Schema;
+  /**
+   * `true` for a processor that emits rows of several shapes (a parser of every channel): its
+   * `outputSchema` returns undefined, as the contract allows, and the check only requires row
+   * objects. Default false: `outputSchema` must declare every emitted column.
+   */
+  readonly severalShapes?: boolean;
+  /** Rows it emits for other datasets (e.g. data-quality rows), each checked against its own schema. */
+  readonly sideOutputs?: readonly SideOutput[];
+  /**
+   * `true` for a processor that adds its columns to the rows it is given, in place, instead of
+   * copying them (the rows belong to the chain; the built-in Coinbase processors do this for
+   * speed). The mutation check then only requires that values already set (not null) stay as
+   * they were. Default false: input rows must be left exactly as they were.
+   */
+  readonly inPlace?: boolean;
+  /**
+   * For a processor that needs some rows in one batch (the rows of one message, when it was
+   * told messages end at batch ends): consecutive rows with the same key form a group, which
+   * the batching check never splits. Give `batches` cut between groups too.
+   */
+  readonly groupOf?: (row: Row) => unknown;
 }
 
 export interface ConformanceFailure {
@@ -60,62 +92,13 @@ export interface ConformanceReport {
   readonly failures: ConformanceFailure[];
 }
 
-/** What every check gets. */
-interface CheckContext {
-  create(): AnyProcessor;
-  readonly inputSchema: Schema | undefined;
-  /**
-   * A fresh deep copy of the input for one run, so a processor that writes to its input cannot
-   * change what later runs see (and fail checks other than the mutation check).
-   */
-  input(): Row[][];
-  /** The input as given, copied once up front and never fed to a processor. */
-  readonly pristine: Batches;
-}
-
 const REQUIRED_COUNTS = ['recordsIn', 'recordsOut', 'errors', 'bytesIn', 'bytesOut'] as const;
-const MAX_LISTED_PROBLEMS = 5;
 const COPY_HINT = 'processors must not modify their input: copy a row ({ ...row }) before changing it';
 
 function checkName(ctx: CheckContext): string | undefined {
   const name: unknown = ctx.create().name;
   if (typeof name === 'string' && name.trim() !== '') return undefined;
   return `name must be a non-empty string, got ${describeValue(name)}`;
-}
-
-function checkOutputSchema(ctx: CheckContext): string | undefined {
-  const p = ctx.create();
-  const schema = call('outputSchema(inputSchema)', () => p.outputSchema(ctx.inputSchema));
-  if (!schema || !Array.isArray(schema.fields)) {
-    return `outputSchema(${ctx.inputSchema ? 'inputSchema' : 'undefined'}) returned ${describeValue(schema)}: declare the columns the processor emits`;
-  }
-  const declared = new Set(schema.fields.map((f) => f.name));
-  const emitted = feed(p, ctx.input());
-  const listed: string[] = [];
-  let bad = 0;
-  let total = 0;
-  const inspect = (rows: unknown[], where: string): void => {
-    for (let j = 0; j < rows.length; j++) {
-      total++;
-      const row = rows[j];
-      let problems: string[];
-      if (!isRowObject(row)) problems = [`not a row object: ${describeValue(row)}`];
-      else {
-        problems = checkRow(schema, row);
-        for (const key of Object.keys(row)) {
-          if (declared.has(key) || row[key] === undefined) continue;
-          problems.push(`column "${key}" is not in outputSchema`);
-        }
-      }
-      if (problems.length === 0) continue;
-      bad++;
-      if (listed.length < MAX_LISTED_PROBLEMS) listed.push(`${where} row ${j}: ${problems.join('; ')}`);
-    }
-  };
-  for (let i = 0; i < emitted.batches.length; i++) inspect(emitted.batches[i]!, `batch ${i}`);
-  inspect(emitted.flushed, 'flush()');
-  if (bad === 0) return undefined;
-  return `${bad} of ${total} emitted rows do not fit outputSchema: ${listed.join(' | ')}`;
 }
 
 function emptyBatchProblem(p: AnyProcessor, when: string): string | undefined {
@@ -143,12 +126,27 @@ function checkDeterminism(ctx: CheckContext): string | undefined {
   return diff && `two fresh instances fed the same batches emitted different rows (first vs second): ${diff}`;
 }
 
+/** Runs of consecutive rows with the same group key. */
+function groupsOf(rows: Row[], groupOf: (row: Row) => unknown): Row[][] {
+  const groups: Row[][] = [];
+  let key: unknown;
+  for (const row of rows) {
+    const k = groupOf(row);
+    if (groups.length === 0 || !Object.is(k, key)) groups.push([]);
+    groups[groups.length - 1]!.push(row);
+    key = k;
+  }
+  return groups;
+}
+
 function checkBatching(ctx: CheckContext): string | undefined {
   const reference = allRows(feed(ctx.create(), ctx.input()));
   const rowCount = ctx.pristine.reduce((n, batch) => n + batch.length, 0);
   const variants: [string, () => Batches][] = [
     [`all ${rowCount} rows as one batch`, () => [ctx.input().flat()]],
-    ['one row per batch', () => ctx.input().flatMap((batch) => batch.map((row) => [row]))],
+    ctx.groupOf
+      ? ['one group of rows per batch', () => groupsOf(ctx.input().flat(), ctx.groupOf!)]
+      : ['one row per batch', () => ctx.input().flatMap((batch) => batch.map((row) => [row]))],
   ];
   for (const [label, rebatch] of variants) {
     const diff = firstRowDifference(reference, allRows(feed(ctx.create(), rebatch())));
@@ -228,6 +226,18 @@ function checkStats(ctx: CheckContext): string | undefined {
   return statsProblem(p, fed, emitted, 'after flush()');
 }
 
+/** The values of `after` at the keys where `before` holds a value (not null): what in-place may not change. */
+function setValues(before: Row, after: Row | undefined): [Row, Row] {
+  const kept: Row = {};
+  const now: Row = {};
+  for (const key of Object.keys(before)) {
+    if (before[key] === null || before[key] === undefined) continue;
+    kept[key] = before[key];
+    now[key] = after?.[key];
+  }
+  return [kept, now];
+}
+
 function checkInputNotMutated(ctx: CheckContext): string | undefined {
   // First on plain copies, compared afterwards: says which value changed.
   const copies = ctx.input();
@@ -236,11 +246,16 @@ function checkInputNotMutated(ctx: CheckContext): string | undefined {
   let first = '';
   ctx.pristine.forEach((batch, i) => {
     batch.forEach((row, j) => {
-      const diff = firstDifference(row, copies[i]?.[j]);
+      const [before, after] = ctx.inPlace ? setValues(row, copies[i]?.[j]) : [row, copies[i]?.[j]];
+      const diff = firstDifference(before, after);
       if (diff && changed++ === 0) first = `row ${j} of batch ${i} (before vs after): ${diff}`;
     });
   });
-  if (changed > 0) return `process() changed ${changed} input row(s), first ${first}; ${COPY_HINT}`;
+  if (changed > 0) {
+    const hint = ctx.inPlace ? 'with inPlace, a processor may only add columns or fill null ones' : COPY_HINT;
+    return `process() changed ${changed} input row(s), first ${first}; ${hint}`;
+  }
+  if (ctx.inPlace) return undefined;
   // Then on deep-frozen copies: catches writes that were undone or that the comparison cannot see.
   const frozen = ctx.input().map((batch) => Object.freeze(batch.map((row) => deepFreeze(row))));
   try {
@@ -259,7 +274,8 @@ function checkCheckpoint(ctx: CheckContext): string | undefined {
   if (!hasCheckpoint || !hasRestore) {
     return `implements ${hasCheckpoint ? 'checkpoint()' : 'restore()'} without ${hasCheckpoint ? 'restore()' : 'checkpoint()'}: implement both or neither`;
   }
-  const reference = allRows(feed(ctx.create(), ctx.input()));
+  const sides = ctx.sideOutputs;
+  const reference = withoutRestoreRecords(allRows(feed(ctx.create(), ctx.input())), sides);
   const batches = ctx.input();
   const first = ctx.create();
   const before: unknown[] = [];
@@ -276,7 +292,7 @@ function checkCheckpoint(ctx: CheckContext): string | undefined {
     const restored = json === undefined ? undefined : JSON.parse(json);
     call(`restore() of the checkpoint ${when}`, () => second.restore?.(restored));
     const rest = allRows(feed(second, ctx.input().slice(k), k));
-    const diff = firstRowDifference(reference, [...before, ...rest]);
+    const diff = firstRowDifference(reference, withoutRestoreRecords([...before, ...rest], sides));
     if (diff) {
       return `checkpoint ${when}, through JSON into a fresh instance, changed the output (one instance vs split): ${diff}`;
     }
@@ -284,7 +300,8 @@ function checkCheckpoint(ctx: CheckContext): string | undefined {
     if (batch) for (const row of processBatch(first, batch, k)) before.push(row);
   }
   const flushed = typeof first.flush === 'function' ? call('flush()', () => first.flush?.()) : [];
-  const diff = firstRowDifference(reference, [...before, ...(Array.isArray(flushed) ? flushed : [])]);
+  const after = [...before, ...(Array.isArray(flushed) ? flushed : [])];
+  const diff = firstRowDifference(reference, withoutRestoreRecords(after, sides));
   return (
     diff &&
     `calling checkpoint() changed what the instance emits afterwards (without vs with checkpoints): ${diff}`
@@ -319,7 +336,13 @@ export async function checkProcessorConformance(options: ConformanceOptions): Pr
   const { create } = options;
   const ctx: CheckContext = {
     create: () => make(create),
-    inputSchema: options.inputSchema,
+    inputSchema: options.inputSchema ?? sampleSchemaOf(pristine.flat()),
+    inputSchemaLabel: options.inputSchema ? 'inputSchema' : 'schema guessed from the input rows',
+    inputSchemaGiven: options.inputSchema !== undefined,
+    severalShapes: options.severalShapes === true,
+    sideOutputs: options.sideOutputs ?? [],
+    inPlace: options.inPlace === true,
+    ...(options.groupOf ? { groupOf: options.groupOf } : {}),
     input: () => copyBatches(pristine),
     pristine,
   };
