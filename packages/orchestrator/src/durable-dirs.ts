@@ -46,7 +46,18 @@ export function directoriesUpTo(root: string, dirs: Iterable<string>): Set<strin
   return out;
 }
 
-/** fsyncs every directory of `dirs` once, in parallel. */
+/**
+ * Directories fsynced at once: a segment of thousands of products fills thousands of partition
+ * directories, and opening them all together would exhaust the process's file descriptors.
+ */
+const PARALLEL_SYNCS = 16;
+
+/** fsyncs every directory of `dirs` once, a few at a time. */
 export async function syncDirectories(dirs: Iterable<string>): Promise<void> {
-  await Promise.all([...new Set(dirs)].map((d) => syncDirectory(d)));
+  const queue = [...new Set(dirs)];
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < queue.length) await syncDirectory(queue[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(PARALLEL_SYNCS, queue.length) }, lane));
 }
