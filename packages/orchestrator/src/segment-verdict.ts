@@ -5,38 +5,12 @@
  * lines of datasets the user chose not to write are in it, it is kept in done/.
  */
 import { EtlError, type SourceRecord } from '@etl/core';
-import { ScannedLevel2Frame } from '@etl/processors-coinbase';
+import { datasetForChannel, exchangeDatasetOfType, ScannedLevel2Frame } from '@etl/processors-coinbase';
 import type { CoinbaseSource } from './coinbase-chain.js';
 
 /** The dataset each data channel (Advanced Trade) or message type (Exchange feed) fills. */
 function datasetOfChannel(source: CoinbaseSource, channel: string): string | undefined {
-  if (source === 'coinbase-exchange') {
-    switch (channel) {
-      case 'snapshot':
-      case 'l2update':
-        return 'level2';
-      case 'match':
-      case 'last_match':
-        return 'market_trades';
-      case 'ticker':
-        return 'ticker';
-      default:
-        return undefined;
-    }
-  }
-  switch (channel) {
-    case 'l2_data':
-      return 'level2';
-    case 'market_trades':
-      return 'market_trades';
-    case 'ticker':
-    case 'ticker_batch':
-      return 'ticker';
-    case 'candles':
-      return 'candles';
-    default:
-      return undefined;
-  }
+  return source === 'coinbase-exchange' ? exchangeDatasetOfType(channel) : datasetForChannel(channel);
 }
 
 const EXCHANGE_TYPES = new Set([

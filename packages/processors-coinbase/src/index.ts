@@ -18,6 +18,7 @@ export {
   schemaForDataset,
 } from './dataset-channels.js';
 export type { ExchangeDataset } from './exchange-feed-messages.js';
+export { datasetOfType as exchangeDatasetOfType } from './exchange-feed-messages.js';
 export type { ExchangeFeedParserOptions } from './exchange-feed-parser.js';
 export { ExchangeFeedParser } from './exchange-feed-parser.js';
 export type { BookCheckpoint, Level2Checkpoint } from './level2-checkpoint.js';
