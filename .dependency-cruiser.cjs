@@ -23,17 +23,17 @@ function workspacePackages() {
   return found;
 }
 
-const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const packages = workspacePackages();
 const byName = (name) => packages.find((p) => p.name === name);
 /** Files of one package, not counting packages nested inside it (apps/examples/plugins/*). */
 const filesOf = (pkg) => {
   const nested = packages.filter((p) => p !== pkg && p.dir.startsWith(`${pkg.dir}/`));
-  return { path: `^${escape(pkg.dir)}/`, pathNot: nested.map((p) => `^${escape(p.dir)}/`) };
+  return { path: `^${escapeRegExp(pkg.dir)}/`, pathNot: nested.map((p) => `^${escapeRegExp(p.dir)}/`) };
 };
 const otherPackagesThan = (...allowed) => ({
-  path: `^(${packages.map((p) => escape(p.dir)).join('|')})/`,
-  pathNot: allowed.map((p) => `^${escape(p.dir)}/`),
+  path: `^(${packages.map((p) => escapeRegExp(p.dir)).join('|')})/`,
+  pathNot: allowed.map((p) => `^${escapeRegExp(p.dir)}/`),
 });
 
 const core = byName('@etl/core');
@@ -43,7 +43,7 @@ const leaves = [
   '@etl/processors-coinbase',
   '@etl/writer-parquet',
 ].map(byName);
-const publicEntries = packages.flatMap((p) => p.entries).map((file) => `^${escape(file)}$`);
+const publicEntries = packages.flatMap((p) => p.entries).map((file) => `^${escapeRegExp(file)}$`);
 // Modules through which a processor could reach files, sockets, processes or threads.
 const io = [
   'fs',
@@ -87,10 +87,10 @@ module.exports = {
         'Processors transform rows; reading and writing is the job of readers, writers and the orchestrator.',
       severity: 'error',
       from: {
-        path: `^${escape(byName('@etl/processors-coinbase').dir)}/src/`,
+        path: `^${escapeRegExp(byName('@etl/processors-coinbase').dir)}/src/`,
         pathNot: ['\\.test\\.ts$', '/__fixtures__/'],
       },
-      to: { dependencyTypes: ['core'], path: `^(node:)?(${io.map(escape).join('|')})$` },
+      to: { dependencyTypes: ['core'], path: `^(node:)?(${io.map(escapeRegExp).join('|')})$` },
     },
     {
       name: 'imports-resolve',
