@@ -79,7 +79,7 @@ const OWNER_TEMP_RE = /^\..+\.owner\.\d{1,9}\.(\d+)-[0-9a-f]+\.tmp$/;
 const OWNER_NAME_EXTRA_BYTES = 1 + '.owner.'.length + 9 + 24;
 
 /** The segment's key in owner file names: its name, shortened when too long for NAME_MAX. */
-export function ownerKey(name: string): string {
+function ownerKey(name: string): string {
   return fitName(name, OWNER_NAME_EXTRA_BYTES);
 }
 

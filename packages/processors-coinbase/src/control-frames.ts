@@ -22,7 +22,7 @@ export function controlRow(ctx: MessageContext, sourceChannel: string): ControlR
  * Epoch ns of a heartbeat's `current_time`. Coinbase sends Go's `time.String()` form,
  * `2026-08-09 21:05:48.854840045 +0000 UTC m=+41691.260485341`; RFC 3339 is accepted too.
  */
-export function parseHeartbeatTimeOrReason(s: string): bigint | string {
+function parseHeartbeatTimeOrReason(s: string): bigint | string {
   const direct = parseTimestampNsOrReason(s);
   if (typeof direct === 'bigint') return direct;
   const space = s.indexOf(' ', 19);

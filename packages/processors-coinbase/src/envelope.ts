@@ -8,7 +8,7 @@ import { isRecord, show } from './message-context.js';
 import type { TimestampCache } from './timestamp-cache.js';
 
 /** 'null', 'an array', 'an object' or 'a <type>': what a JSON value is, for reasons. */
-export function describeJson(value: unknown): string {
+function describeJson(value: unknown): string {
   if (Array.isArray(value)) return 'an array';
   if (value === null) return 'null';
   return typeof value === 'object' ? 'an object' : `a ${typeof value}`;

@@ -61,7 +61,7 @@ export interface ParquetWriterOptions {
 export const DEFAULT_ROW_GROUP_SIZE = 65_536;
 export const DEFAULT_MAX_ROWS_PER_FILE = 5_000_000;
 export const DEFAULT_MAX_BUFFERED_BYTES = 20 * 1024 * 1024;
-export const DEFAULT_MAX_OPEN_FILES = 128;
+const DEFAULT_MAX_OPEN_FILES = 128;
 
 function positiveInteger(key: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;

@@ -26,7 +26,7 @@ export interface PartFileSettings {
  * Temporary name of a file being written: in the final directory (so the rename is atomic), a dot
  * first and `.tmp` last, so neither a `*.parquet` glob nor a reader ignoring dot-files sees it.
  */
-export function temporaryPathFor(finalPath: string): string {
+function temporaryPathFor(finalPath: string): string {
   const dir = path.dirname(finalPath);
   return path.join(dir, `.${path.basename(finalPath)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
 }
