@@ -4,7 +4,8 @@
  * every `sequence_num` in wire order. Control rows are never written to a dataset.
  */
 import { parseTimestampNsOrReason } from '@etl/core';
-import { isRecord, type MessageContext, show } from './message-context.js';
+import { isRecord } from '@etl/core/internal';
+import { type MessageContext, show } from './message-context.js';
 import { CONTROL_CHANNEL, type ControlRow } from './rows.js';
 
 /** The control row of the current message, with no channel-specific fields. */

@@ -12,7 +12,7 @@ import {
   type WriteTarget,
 } from '@etl/core';
 import { BufferBudget } from './buffer-budget.js';
-import { COMPRESSIONS, type ParquetCompression } from './compression.js';
+import { COMPRESSIONS, DEFAULT_COMPRESSION, type ParquetCompression } from './compression.js';
 import { OpenFileLimit } from './open-file-limit.js';
 import { CREATED_BY } from './version.js';
 import { ParquetWriteSession } from './write-session.js';
@@ -90,7 +90,7 @@ export class ParquetWriter implements Writer<Row> {
   private readonly quarantine: QuarantineSink | undefined;
 
   constructor(options: ParquetWriterOptions = {}) {
-    const compression = options.compression ?? 'zstd';
+    const compression = options.compression ?? DEFAULT_COMPRESSION;
     if (!COMPRESSIONS.includes(compression)) {
       throw new ConfigError(
         'compression',
