@@ -4,7 +4,9 @@
  * be ignored (`reconstruct_lobb`) or a bad value would fail every segment into failed/; here it is
  * a ConfigError naming the key as the user spelt it, and the run does not start (exit 2).
  */
+
 import { ConfigError } from '@etl/core';
+import { isRecord } from '@etl/core/internal';
 import { resolveChannelConfig } from '@etl/orchestrator';
 
 /** Why a value is wrong, or undefined when it is fine. */
@@ -29,8 +31,6 @@ const oneOf =
       : `must be one of ${values.join(', ')}, got ${JSON.stringify(v)}`;
 
 const snakeToCamel = (key: string): string => key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
-const isRecord = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The options a config file may set, per built-in channel (camelCase; snake_case accepted). */
 const CHANNEL_OPTIONS: Readonly<Record<string, Readonly<Record<string, Check>>>> = {

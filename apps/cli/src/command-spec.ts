@@ -48,7 +48,7 @@ export interface CommandSpec {
   readonly run: (flags: Flags, positionals: string[], ctx: CommandContext) => Promise<number>;
 }
 
-export const HELP_OPTION: OptionSpec = { name: 'help', type: 'boolean', short: 'h', help: 'print this help' };
+const HELP_OPTION: OptionSpec = { name: 'help', type: 'boolean', short: 'h', help: 'print this help' };
 
 function optionLabel(o: OptionSpec): string {
   const long = `--${o.name}${o.type === 'string' ? ` ${o.value ?? '<value>'}` : ''}`;

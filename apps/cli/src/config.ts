@@ -2,9 +2,11 @@
  * The config file: JSON or YAML with the seed's keys, so a seed user's config carries over.
  * Every key is validated and errors name the key (`etl.channels.level2.partition_cols`).
  */
+
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError } from '@etl/core';
+import { isRecord } from '@etl/core/internal';
 import { parse as parseYaml } from 'yaml';
 import { checkChannels } from './channel-options.js';
 import { UsageError } from './usage-error.js';
@@ -33,10 +35,6 @@ export interface EtlConfig {
 }
 
 const COMPRESSIONS: readonly Compression[] = ['zstd', 'snappy', 'gzip', 'none'];
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /** Validates a parsed config object; `baseDir` resolves relative paths. */
 export function validateConfig(raw: unknown, baseDir: string): EtlConfig {

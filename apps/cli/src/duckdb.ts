@@ -22,7 +22,7 @@ export async function openDuckDB(): Promise<DuckDBSession> {
 }
 
 export const sqlString = (s: string): string => `'${s.replaceAll("'", "''")}'`;
-export const sqlIdent = (s: string): string => `"${s.replaceAll('"', '""')}"`;
+const sqlIdent = (s: string): string => `"${s.replaceAll('"', '""')}"`;
 /** A DuckDB list literal of file paths: `['a.parquet', 'b.parquet']`. */
 export const sqlList = (items: readonly string[]): string => `[${items.map(sqlString).join(', ')}]`;
 

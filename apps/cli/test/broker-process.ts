@@ -8,7 +8,7 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 
 /** A TCP port that was free a moment ago. */
-export async function freePort(): Promise<number> {
+async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);

@@ -1,6 +1,6 @@
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { stageDir } from '@etl/orchestrator';
+import { stageDir } from '@etl/orchestrator/internal';
 import { describe, expect, it } from 'vitest';
 import { etl, readyDir, SEGMENT } from './helpers.js';
 import { tree } from './tree.js';

@@ -11,7 +11,6 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
-  statSync,
   writeFileSync,
 } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -293,11 +292,6 @@ export async function datasetAggregates(output: string): Promise<Record<string, 
     out[dataset] = await db.rows(sql);
   }
   return JSON.parse(JSON.stringify(out, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)));
-}
-
-/** Sizes of the input segments of a directory (for choosing kill instants). */
-export function totalBytes(dir: string): number {
-  return readdirSync(dir).reduce((n, f) => n + statSync(path.join(dir, f)).size, 0);
 }
 
 /**

@@ -1,6 +1,7 @@
 /** `etl-collector`: runs the collector until SIGINT/SIGTERM. Resolves to the exit code. */
 import { parseArgs } from 'node:util';
 import { ConfigError, EtlError, errorMessage, type LogLevel } from '@etl/core';
+import { ConsoleLogger } from '@etl/core/internal';
 import {
   connectNats,
   DEFAULT_STREAM,
@@ -10,7 +11,6 @@ import {
 } from '@etl/stream-nats';
 import { COINBASE_ADVANCED_TRADE_URL, Collector } from './collector.js';
 import { resolveCollectorConfig } from './collector-config.js';
-import { StderrLogger } from './stderr-logger.js';
 
 export const COLLECTOR_HELP = `etl-collector — capture the Coinbase Advanced Trade WebSocket feed
 
@@ -72,7 +72,7 @@ export async function collectorMain(argv: string[], io: CollectorIO, signal: Abo
     const level = (values['log-level'] ?? 'info') as LogLevel;
     if (!['debug', 'info', 'warn', 'error'].includes(level))
       throw new ConfigError('--log-level', 'must be debug, info, warn or error');
-    const logger = new StderrLogger(format, level, io.stderr);
+    const logger = new ConsoleLogger(format, level, io.stderr);
     const config = await resolveCollectorConfig(values);
     const prefix = config.subjectPrefix ?? DEFAULT_SUBJECT_PREFIX;
     if (config.natsUrl) {

@@ -2,9 +2,11 @@
  * The collector's settings from a JSON or YAML file (`collector:` key, snake_case like the ETL's
  * config) and command-line flags (flags win). Every key is checked; errors name it.
  */
+
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError } from '@etl/core';
+import { isRecord } from '@etl/core/internal';
 import { parse as parseYaml } from 'yaml';
 
 export interface CollectorConfig {
@@ -34,10 +36,6 @@ export interface CollectorFlags {
   nats?: string;
   stream?: string;
   'subject-prefix'?: string;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function list(key: string, v: unknown): string[] {

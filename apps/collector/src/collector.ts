@@ -7,6 +7,7 @@
  * the level2 processor turns into a `reconnect` quality row and invalid books until the next
  * snapshot). No frame is dropped silently: a frame that must be shed is counted and recorded.
  */
+
 import {
   errorMessage,
   formatTimestampNs,
@@ -15,6 +16,7 @@ import {
   StatsCollector,
   silentLogger,
 } from '@etl/core';
+import { sleep } from '@etl/core/internal';
 import { CaptureClock } from './capture-clock.js';
 import { envelopeLine, markerFrame, singleLine } from './envelope.js';
 import { readFrameHeader } from './frame-header.js';
@@ -65,18 +67,6 @@ interface ConnectionRecord {
   readonly closedAtNs: bigint;
   readonly reason: string;
 }
-
-const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 
 export class Collector {
   readonly url: string;

@@ -4,9 +4,11 @@
  * Tests and benchmarks use it, and it lets you try a collector set-up without a network:
  * `loadSegmentFrames('segment_….ndjson')` gives the frames and their receive times.
  */
+
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { parseTimestampNs } from '@etl/core';
+import { sleep } from '@etl/core/internal';
 import { type WebSocket, WebSocketServer } from 'ws';
 
 export interface ReplayFrame {
@@ -64,8 +66,6 @@ export function loadSegmentFrames(file: string): ReplayFrame[] {
   }
   return frames;
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class CoinbaseReplayServer {
   readonly connections: ReplayConnection[] = [];

@@ -4,6 +4,7 @@
  * or goes silent for longer than `idleTimeoutMs` (heartbeats arrive every second, so silence
  * means a dead connection that TCP has not noticed yet).
  */
+import { sleep } from '@etl/core/internal';
 import WebSocket from 'ws';
 import type { SubscribeMessage } from './subscription-plan.js';
 
@@ -31,8 +32,6 @@ export interface SessionEnd {
   readonly code: number | null;
   readonly reason: string;
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class WebSocketSession {
   private ws: WebSocket | undefined;

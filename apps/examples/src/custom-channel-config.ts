@@ -14,7 +14,7 @@ import {
 } from './sample-workspace.js';
 
 /** As in the seed guide. A camelCase spelling (`partitionCols`, `processorOptions`, ...) works too. */
-export const CHANNEL_CONFIG = {
+const CHANNEL_CONFIG = {
   level2: {
     partition_cols: ['product_id', 'date'], // partition by symbol and date
     processor_options: {

@@ -34,7 +34,7 @@ import {
   scriptWorkDir,
 } from './sample-workspace.js';
 
-export const vwapSchema: Schema = defineSchema([
+const vwapSchema: Schema = defineSchema([
   col.string('product_id', { nullable: false, dictionary: true }),
   col.timestamp('window_start', 'ns', { nullable: false }),
   col.double('vwap'),

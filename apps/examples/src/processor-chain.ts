@@ -28,7 +28,7 @@ export interface ProcessorChainResult {
 }
 
 /** Parser → books → trades with aggressor → only the trades. */
-export function tradesWithBookChain(): ProcessorChain<SourceRecord, Row> {
+function tradesWithBookChain(): ProcessorChain<SourceRecord, Row> {
   const level2 = new Level2Processor({ addDerivedFields: true, annotateTrades: true });
   const trades = new TradesProcessor({ addDerivedFields: true, inferAggressor: true });
   // The trades' schema after the stages that touch them: what the chain finally emits.

@@ -30,7 +30,7 @@ export interface DuckDBQueryResult {
 }
 
 /** `read_parquet` of one dataset of `<outputDir>/coinbase/`, with its partition columns. */
-export function dataset(outputDir: string, name: string): string {
+function dataset(outputDir: string, name: string): string {
   const glob = path.join(outputDir, 'coinbase', name, '**', '*.parquet').replaceAll("'", "''");
   return `read_parquet('${glob}', hive_partitioning = true)`;
 }

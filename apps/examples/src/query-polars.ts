@@ -22,7 +22,7 @@ export interface PolarsQueryResult {
 }
 
 /** A lazy scan of one dataset of `<outputDir>/coinbase/`. */
-export function scan(outputDir: string, name: string): pl.LazyDataFrame {
+function scan(outputDir: string, name: string): pl.LazyDataFrame {
   return pl.scanParquet(path.join(outputDir, 'coinbase', name, '**', '*.parquet'), {
     hivePartitioning: true,
   });

@@ -25,7 +25,7 @@ import {
 } from './sample-workspace.js';
 
 /** The columns RawParser writes for level2: the book columns of the existing dataset are left out. */
-export const RAW_LEVEL2_COLUMNS: readonly string[] = level2Schema.fields.map((f) => f.name);
+const RAW_LEVEL2_COLUMNS: readonly string[] = level2Schema.fields.map((f) => f.name);
 
 export interface ReprocessOptions extends ExampleOptions {
   /** Split the sample into this many segments before the first run (default 2). */

@@ -56,7 +56,7 @@ export function readmePaths(): string[] {
 const FENCE = /^```(\S*)\s*$/;
 const COMMENT = /^<!--\s*doc-test:\s*(.*?)\s*-->$/;
 
-export function parseDirectives(text: string): Directives {
+function parseDirectives(text: string): Directives {
   // A reason is free text (it may hold `;`): everything after `needs ` or `skip: `.
   const notRun = /^(needs |skip: )(.+)$/.exec(text);
   if (notRun) {

@@ -1,17 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { mkdir, open, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
-
-/**
- * Hidden temporary name beside `file`: `.<name>.<pid>-<random>.tmp`, the naming the writer uses
- * too, so recovery recognises it and no `*.parquet`/`*.json` glob sees it.
- */
-export function temporaryPathFor(file: string): string {
-  return path.join(
-    path.dirname(file),
-    `.${path.basename(file)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`,
-  );
-}
+import { temporaryPathFor } from '@etl/core/internal';
 
 /**
  * Writes `content` to a new temporary file beside `file`, fsynced, and returns its path; the

@@ -2,7 +2,9 @@
  * Channel configuration: which datasets a segment produces, how each is partitioned and which
  * processor options apply. Accepts the seed's snake_case keys and the TypeScript camelCase ones.
  */
+
 import { ConfigError } from '@etl/core';
+import { isRecord } from '@etl/core/internal';
 
 export type BuiltinDataset = 'level2' | 'market_trades' | 'ticker' | 'candles';
 
@@ -83,10 +85,6 @@ export function camelizeKeys(options: Readonly<Record<string, unknown>>): Record
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(options)) out[snakeToCamel(k)] = v;
   return out;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function stringList(value: unknown, key: string): string[] {

@@ -10,7 +10,7 @@ import path from 'node:path';
 const UNSUPPORTED = new Set(['EISDIR', 'EPERM', 'EINVAL', 'ENOTSUP', 'EBADF']);
 
 /** fsyncs one directory. */
-export async function syncDirectory(dir: string): Promise<void> {
+async function syncDirectory(dir: string): Promise<void> {
   let handle: Awaited<ReturnType<typeof open>>;
   try {
     handle = await open(dir, 'r');

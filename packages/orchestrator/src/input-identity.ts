@@ -32,7 +32,7 @@ export async function inputStat(file: string): Promise<InputStat> {
 }
 
 /** An input file whose output must not be committed or that must not be deleted. */
-export class InputConflictError extends EtlError {}
+class InputConflictError extends EtlError {}
 
 /** Hashes a file's bytes as the reader takes them from disk. */
 export class InputHasher {

@@ -47,7 +47,7 @@ export function emptySummary(): JobSummary {
   };
 }
 
-export function addDataset(into: Record<string, DatasetSummary>, dataset: string, s: DatasetSummary): void {
+function addDataset(into: Record<string, DatasetSummary>, dataset: string, s: DatasetSummary): void {
   const d = (into[dataset] ??= { rows: 0, files: 0, bytes: 0 });
   d.rows += s.rows;
   d.files += s.files;

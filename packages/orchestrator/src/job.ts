@@ -4,9 +4,11 @@
  * concurrent runs on the same ready/ share the work without ever converting a segment twice.
  * See the README's "Crash safety" section for the whole protocol.
  */
+
 import { mkdir, readdir, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError, errorMessage, type Logger, type ProcessorRegistry, silentLogger } from '@etl/core';
+import { sleep } from '@etl/core/internal';
 import type { ParquetCompression } from '@etl/writer-parquet';
 import { writeFileAtomic } from './atomic-file.js';
 import type { ChannelConfigMap } from './channel-config.js';
@@ -523,17 +525,4 @@ async function exists(file: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-/** Resolves after `ms`, or as soon as one of the signals aborts. */
-function sleep(ms: number, ...signals: (AbortSignal | undefined)[]): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(t);
-      for (const s of signals) s?.removeEventListener('abort', done);
-      resolve();
-    };
-    const t = setTimeout(done, ms);
-    for (const s of signals) s?.addEventListener('abort', done, { once: true });
-  });
 }

@@ -14,7 +14,7 @@ export interface LiveFeaturesOptions {
   readonly tradeFlowWindowMs?: number;
 }
 
-export const LIVE_FEATURES_CHANNEL = 'features';
+const LIVE_FEATURES_CHANNEL = 'features';
 
 /** Schema of the feature rows (for consumers that store them). */
 export const liveFeaturesSchema: Schema = defineSchema([

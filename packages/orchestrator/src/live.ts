@@ -1,8 +1,8 @@
 /** The live-stream part of the package's API (one place for index.ts to export it from). */
 export type { CoinbaseChain, CoinbaseChainOptions } from './coinbase-chain.js';
-export { buildCoinbaseChain, coinbaseDatasetPartitions, coinbaseDatasetSchema } from './coinbase-chain.js';
+export { buildCoinbaseChain } from './coinbase-chain.js';
 export type { LiveFeaturesOptions } from './live-features.js';
-export { LIVE_FEATURES_CHANNEL, LiveFeatures, liveFeaturesSchema } from './live-features.js';
+export { LiveFeatures } from './live-features.js';
 export type {
   CoinbaseStreamPipelineOptions,
   StreamCommit,

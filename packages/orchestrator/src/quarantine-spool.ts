@@ -2,10 +2,10 @@ import type { FileHandle } from 'node:fs/promises';
 import { mkdir, open, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { EtlError, type QuarantineEntry, type QuarantineSink } from '@etl/core';
-import { temporaryPathFor } from './atomic-file.js';
+import { temporaryPathFor } from '@etl/core/internal';
 
 /** Default cap on one segment's quarantine file: past it the segment fails instead. */
-export const DEFAULT_QUARANTINE_LIMIT_BYTES = 64 * 1024 * 1024;
+const DEFAULT_QUARANTINE_LIMIT_BYTES = 64 * 1024 * 1024;
 
 /** The reader's reason for a line over its length bound: only the line's head reached the spool. */
 const LINE_TOO_LONG = 'line too long';

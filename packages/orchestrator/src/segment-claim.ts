@@ -24,7 +24,7 @@
  * In place (`inPlace`), nothing moves: the owner file alone is the claim, kept in a directory of
  * the caller's choosing (under the output), and the segment stays where it is.
  */
-import { randomBytes } from 'node:crypto';
+
 import {
   link,
   mkdir,
@@ -38,6 +38,7 @@ import {
   writeFile,
 } from 'node:fs/promises';
 import path from 'node:path';
+import { temporarySuffix } from '@etl/core/internal';
 import { fitName, isShortenedName } from './name-budget.js';
 import {
   currentProcess,
@@ -79,7 +80,7 @@ const OWNER_TEMP_RE = /^\..+\.owner\.\d{1,9}\.(\d+)-[0-9a-f]+\.tmp$/;
 const OWNER_NAME_EXTRA_BYTES = 1 + '.owner.'.length + 9 + 24;
 
 /** The segment's key in owner file names: its name, shortened when too long for NAME_MAX. */
-export function ownerKey(name: string): string {
+function ownerKey(name: string): string {
   return fitName(name, OWNER_NAME_EXTRA_BYTES);
 }
 
@@ -177,7 +178,7 @@ async function holderOf(file: string, staleAfterMs: number): Promise<ClaimState>
 
 /** One attempt at creating `file` by hard-linking a finished temporary file. */
 async function linkExclusive(file: string, content: string): Promise<boolean | 'retry' | 'unsupported'> {
-  const tmp = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+  const tmp = `${file}${temporarySuffix()}`;
   await writeFile(tmp, content, { flag: 'wx' });
   try {
     await link(tmp, file);

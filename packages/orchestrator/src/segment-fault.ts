@@ -4,10 +4,11 @@
  * directory, or the writer itself failing) would fail every following segment the same way, so
  * the run stops after moving the current one to `failed/` and leaves the rest in `ready/`.
  */
-import { randomBytes } from 'node:crypto';
+
 import { stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { errorMessage } from '@etl/core';
+import { temporarySuffix } from '@etl/core/internal';
 
 /** Error codes the toolkit raises for problems of the input. */
 const INPUT_CODES = new Set(['E_INPUT', 'E_READ', 'E_TOO_MANY_ERRORS', 'E_TIMESTAMP']);
@@ -44,7 +45,7 @@ export async function outputProblem(dir: string): Promise<string | undefined> {
   let existing = dir;
   while (!(await exists(existing)) && path.dirname(existing) !== existing) existing = path.dirname(existing);
   try {
-    const probe = path.join(existing, `.write-check.${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+    const probe = path.join(existing, `.write-check${temporarySuffix()}`);
     await writeFile(probe, 'x', { flag: 'wx' });
     await unlink(probe);
     return undefined;

@@ -22,7 +22,7 @@ import {
 } from '@etl/core';
 import { AdvancedTradeLineScanner } from '@etl/processors-coinbase';
 import { NDJSONReader } from '@etl/readers-ndjson';
-import { type ParquetCompression, ParquetWriter } from '@etl/writer-parquet';
+import { DEFAULT_COMPRESSION, type ParquetCompression, ParquetWriter } from '@etl/writer-parquet';
 import {
   type BuiltinDataset,
   type ChannelConfigMap,
@@ -153,7 +153,7 @@ export class CoinbaseSegmentPipeline {
       source: this.options.source ?? SOURCE,
       channels: this.channels,
       only: opts.channels ? [...opts.channels].sort() : null,
-      compression: this.options.compression ?? 'zstd',
+      compression: this.options.compression ?? DEFAULT_COMPRESSION,
       rowGroupSize: this.options.rowGroupSize ?? null,
       maxRowsPerFile: this.options.maxRowsPerFile ?? null,
       checkpoints: this.options.checkpoints !== false,
@@ -210,7 +210,7 @@ export class CoinbaseSegmentPipeline {
     }
 
     const writer = new ParquetWriter({
-      compression: this.options.compression ?? 'zstd',
+      compression: this.options.compression ?? DEFAULT_COMPRESSION,
       logger,
       // A row that does not fit its schema is set aside, not fatal for the whole segment.
       quarantine,

@@ -17,7 +17,7 @@ import { type Logger, silentLogger } from '@etl/core';
 export const DEFAULT_SETTLE_MS = 3000;
 
 /** Default wait for a file whose last line is cut: 10 settle intervals, at least a minute. */
-export function defaultCutLineGraceMs(settleMs: number): number {
+function defaultCutLineGraceMs(settleMs: number): number {
   return Math.max(60_000, 10 * settleMs);
 }
 

@@ -27,7 +27,7 @@ import {
   type WriteSession,
   type WrittenFile,
 } from '@etl/core';
-import { ParquetWriter, type ParquetWriterOptions } from '@etl/writer-parquet';
+import { DEFAULT_COMPRESSION, ParquetWriter, type ParquetWriterOptions } from '@etl/writer-parquet';
 import { type ChannelConfigMap, type ResolvedChannels, resolveChannelConfig } from './channel-config.js';
 import { CheckpointStore } from './checkpoint-store.js';
 import {
@@ -177,7 +177,7 @@ export class CoinbaseStreamPipeline {
     this.stateful = built.stateful;
     this.features = options.features === false ? undefined : new LiveFeatures(options.features ?? {});
     this.writer = new ParquetWriter({
-      compression: options.compression ?? 'zstd',
+      compression: options.compression ?? DEFAULT_COMPRESSION,
       logger: this.logger,
       ...(options.rowGroupSize ? { rowGroupSize: options.rowGroupSize } : {}),
     });

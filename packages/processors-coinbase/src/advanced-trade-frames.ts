@@ -10,7 +10,8 @@
  * message once with all its reasons while keeping its good rows.
  */
 import type { Row } from '@etl/core';
-import { isRecord, type MessageContext, show } from './message-context.js';
+import { isRecord } from '@etl/core/internal';
+import { type MessageContext, show } from './message-context.js';
 import { parseDecimalOrNaN, parseEpochSecondsNs } from './number.js';
 import type { CandleRow, MarketTradeRow, TickerRow } from './rows.js';
 import { NS_1971 } from './timestamp-cache.js';

@@ -4,7 +4,8 @@
  * every `sequence_num` in wire order. Control rows are never written to a dataset.
  */
 import { parseTimestampNsOrReason } from '@etl/core';
-import { isRecord, type MessageContext, show } from './message-context.js';
+import { isRecord } from '@etl/core/internal';
+import { type MessageContext, show } from './message-context.js';
 import { CONTROL_CHANNEL, type ControlRow } from './rows.js';
 
 /** The control row of the current message, with no channel-specific fields. */
@@ -22,7 +23,7 @@ export function controlRow(ctx: MessageContext, sourceChannel: string): ControlR
  * Epoch ns of a heartbeat's `current_time`. Coinbase sends Go's `time.String()` form,
  * `2026-08-09 21:05:48.854840045 +0000 UTC m=+41691.260485341`; RFC 3339 is accepted too.
  */
-export function parseHeartbeatTimeOrReason(s: string): bigint | string {
+function parseHeartbeatTimeOrReason(s: string): bigint | string {
   const direct = parseTimestampNsOrReason(s);
   if (typeof direct === 'bigint') return direct;
   const space = s.indexOf(' ', 19);

@@ -3,12 +3,14 @@
  * the Advanced Trade and Exchange parsers. A value with the frame's own marker key (`channel` or
  * `type`), or without `data`, is taken as a bare frame.
  */
+
+import { isRecord } from '@etl/core/internal';
 import type { MessageContext } from './message-context.js';
-import { isRecord, show } from './message-context.js';
+import { show } from './message-context.js';
 import type { TimestampCache } from './timestamp-cache.js';
 
 /** 'null', 'an array', 'an object' or 'a <type>': what a JSON value is, for reasons. */
-export function describeJson(value: unknown): string {
+function describeJson(value: unknown): string {
   if (Array.isArray(value)) return 'an array';
   if (value === null) return 'null';
   return typeof value === 'object' ? 'an object' : `a ${typeof value}`;

@@ -11,9 +11,9 @@ import { parseDecimalOrNaN } from './number.js';
 import type { Level2Row, MarketTradeRow, TickerRow } from './rows.js';
 
 /** Row `channel` values: the dataset names the Coinbase processors and the router recognise. */
-export const EXCHANGE_LEVEL2_CHANNEL = 'level2';
-export const EXCHANGE_TRADES_CHANNEL = 'market_trades';
-export const EXCHANGE_TICKER_CHANNEL = 'ticker';
+const EXCHANGE_LEVEL2_CHANNEL = 'level2';
+const EXCHANGE_TRADES_CHANNEL = 'market_trades';
+const EXCHANGE_TICKER_CHANNEL = 'ticker';
 
 function isNonEmptyString(value: unknown): value is string {
   return typeof value === 'string' && value.length > 0;

@@ -3,7 +3,7 @@
  * which carry a "now" time, and the control rows of the types that fill none.
  */
 import type { Schema } from '@etl/core';
-import { isRecord } from './message-context.js';
+import { isRecord } from '@etl/core/internal';
 import { CONTROL_CHANNEL, type ControlRow } from './rows.js';
 import { level2Schema, marketTradesSchema, tickerSchema } from './schemas.js';
 

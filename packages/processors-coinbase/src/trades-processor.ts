@@ -41,7 +41,7 @@ export interface TradesProcessorOptions {
  * hundredfold margin while bounding memory and checkpoint size (with 100 000, a 1 GiB run held
  * ~99 000 trade-id strings, growing with the input up to 400 000 for four products).
  */
-export const DEFAULT_DEDUP_WINDOW = 10_000;
+const DEFAULT_DEDUP_WINDOW = 10_000;
 
 /** What {@link TradesProcessor.checkpoint} returns (JSON-serialisable). */
 export interface TradesCheckpoint {

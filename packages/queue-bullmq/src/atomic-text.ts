@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { mkdir, open, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
+import { temporaryPathFor } from '@etl/core/internal';
 
 /**
  * Writes a small text file under a hidden temporary name, fsyncs it and renames it into place,
@@ -8,10 +8,7 @@ import path from 'node:path';
  */
 export async function writeTextAtomic(file: string, content: string): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true });
-  const tmp = path.join(
-    path.dirname(file),
-    `.${path.basename(file)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`,
-  );
+  const tmp = temporaryPathFor(file);
   const handle = await open(tmp, 'w');
   try {
     await handle.writeFile(content);

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { SegmentManifest } from '@etl/orchestrator';
+import type { SegmentManifest } from '@etl/orchestrator/internal';
 import { describe, expect, it } from 'vitest';
 import { manifest } from './__fixtures__/segment-manifest.js';
 import { commitDate, dateDir } from './date-commit.js';

@@ -6,12 +6,13 @@
  */
 import { readdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { MANIFEST_DIR, readManifest, type SegmentManifest, segmentDate } from '@etl/orchestrator';
+import { segmentDate } from '@etl/orchestrator';
+import { MANIFEST_DIR, readManifest, type SegmentManifest } from '@etl/orchestrator/internal';
 import { writeTextAtomic } from './atomic-text.js';
 import type { DatasetCounts } from './segment-jobs.js';
 
-export const DATES_DIR = '_dates';
-export const SUCCESS_MARKER = '_SUCCESS';
+const DATES_DIR = '_dates';
+const SUCCESS_MARKER = '_SUCCESS';
 
 export interface DateManifest {
   readonly version: 1;

@@ -9,7 +9,8 @@ import { mkdir, readdir, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ConfigError } from '@etl/core';
-import { isSegmentFile, segmentDate, segmentId, stageDir } from '@etl/orchestrator';
+import { isSegmentFile, segmentDate, segmentId } from '@etl/orchestrator';
+import { stageDir } from '@etl/orchestrator/internal';
 import { writeTextAtomic } from './atomic-text.js';
 
 /** A closed segment waiting to be processed. */

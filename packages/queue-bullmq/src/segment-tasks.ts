@@ -6,13 +6,8 @@
  */
 import path from 'node:path';
 import { EtlError } from '@etl/core';
-import {
-  type CoinbaseSegmentPipeline,
-  manifestPath,
-  readManifest,
-  type SegmentManifest,
-  type SegmentStatePass,
-} from '@etl/orchestrator';
+import type { CoinbaseSegmentPipeline, SegmentStatePass } from '@etl/orchestrator';
+import { manifestPath, readManifest, type SegmentManifest } from '@etl/orchestrator/internal';
 import type { ConvertJobResult, DatasetCounts, SegmentJobData, StateJobResult } from './segment-jobs.js';
 import type { SegmentStorage } from './segment-storage.js';
 import { removeStaleTemporaries } from './stale-temporaries.js';

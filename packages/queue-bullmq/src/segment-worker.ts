@@ -4,10 +4,12 @@
  * commit jobs are small file writes and run in the main thread. State jobs run one at a time
  * across all workers (the chain is ordered), conversions `concurrency` at a time per process.
  */
+
 import { mkdtempSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { errorMessage, type Logger, type Stats, silentLogger } from '@etl/core';
+import { sleep } from '@etl/core/internal';
 import type { CoinbaseSegmentPipelineOptions } from '@etl/orchestrator';
 import { type Job, Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -375,18 +377,4 @@ export class SegmentWorker {
       });
     }
   }
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      resolve();
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

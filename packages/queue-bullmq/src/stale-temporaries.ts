@@ -7,7 +7,7 @@
  */
 import { readdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { MANIFEST_DIR, type SegmentManifest } from '@etl/orchestrator';
+import { MANIFEST_DIR, type SegmentManifest } from '@etl/orchestrator/internal';
 
 /** `.<name>.<pid>-<random>.tmp`: the naming of the writer's and the commit's temporaries. */
 function isTemporaryOf(entry: string, name: string): boolean {

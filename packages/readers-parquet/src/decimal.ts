@@ -4,7 +4,7 @@
  */
 
 /** The signed big-endian two's-complement integer in `bytes`. */
-export function bigIntFromBytes(bytes: Uint8Array): bigint {
+function bigIntFromBytes(bytes: Uint8Array): bigint {
   if (bytes.length === 0) return 0n;
   let value = 0n;
   for (const byte of bytes) value = (value << 8n) | BigInt(byte);

@@ -45,7 +45,7 @@ function startTimeIso(time: Date | string): string {
 }
 
 /** `deliver_policy` and its start option for a start position. */
-export function deliverPolicyFor(
+function deliverPolicyFor(
   start: ConsumerStart,
 ): Pick<ConsumerConfig, 'deliver_policy' | 'opt_start_seq' | 'opt_start_time'> {
   if (start.sequence !== undefined && start.time !== undefined) {

@@ -1,6 +1,5 @@
 export type { NatsConnection } from '@nats-io/transport-node';
 export type { ConsumerStart } from './consumer-setup.js';
-export { deliverPolicyFor } from './consumer-setup.js';
 export type { JetStreamPublisherOptions } from './jetstream-publisher.js';
 export { JetStreamPublisher } from './jetstream-publisher.js';
 export type { JetStreamDecode, JetStreamReaderOptions } from './jetstream-reader.js';
@@ -8,8 +7,7 @@ export { JetStreamReader } from './jetstream-reader.js';
 export type { MarketDataStreamInfo, MarketDataStreamOptions } from './market-data-stream.js';
 export { ensureMarketDataStream } from './market-data-stream.js';
 export type { NatsConnectOptions } from './nats-connection.js';
-export { connectNats, natsServers } from './nats-connection.js';
-export { rowToJson } from './row-json.js';
+export { connectNats } from './nats-connection.js';
 export type { RowPublisherOptions } from './row-publisher.js';
 export { RowPublisher } from './row-publisher.js';
 export {
@@ -17,6 +15,4 @@ export {
   DEFAULT_STREAM,
   DEFAULT_SUBJECT_PREFIX,
   marketDataSubject,
-  NO_PRODUCT_TOKEN,
-  subjectToken,
 } from './subjects.js';

@@ -5,7 +5,9 @@
  * retried with the same msgID, so the stream's duplicate window drops a copy it already stored;
  * a message that fails every attempt is counted and logged, never dropped silently.
  */
+
 import { errorMessage, type Logger, type Stats, StatsCollector, silentLogger } from '@etl/core';
+import { sleep } from '@etl/core/internal';
 import { type JetStreamClient, jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 
@@ -21,8 +23,6 @@ export interface JetStreamPublisherOptions {
   readonly retryDelayMs?: number;
   readonly logger?: Logger;
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class JetStreamPublisher {
   private readonly js: JetStreamClient;

@@ -23,7 +23,7 @@ export interface NatsConnectOptions {
 }
 
 /** Splits `nats://a:4222,nats://b:4222` (or a list) into server URLs. */
-export function natsServers(url: string | readonly string[]): string[] {
+function natsServers(url: string | readonly string[]): string[] {
   const list = typeof url === 'string' ? url.split(',') : [...url];
   const servers = list.map((s) => s.trim()).filter((s) => s.length > 0);
   if (servers.length === 0) throw new EtlError('no NATS server URL given', 'E_NATS_URL');

@@ -13,7 +13,7 @@ const MAX_POOLED_BYTES = 16 * 1024 * 1024;
 /** A request may be served by a buffer up to this many times its size (sizes double as buffers grow). */
 const MAX_OVERSIZE = 4;
 
-export class BufferPool {
+class BufferPool {
   private readonly free = new Map<number, ArrayBuffer[]>();
   private bytes = 0;
 

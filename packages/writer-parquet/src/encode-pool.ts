@@ -12,7 +12,7 @@ import { type ColumnChunk, transferablesOf } from './column-chunk.js';
 import type { EncodeReply, EncodeRequest } from './encode-protocol.js';
 
 /** Row-group bytes queued for the worker before writers wait (plus the one being sent). */
-export const MAX_IN_FLIGHT_BYTES = 12 * 1024 * 1024;
+const MAX_IN_FLIGHT_BYTES = 12 * 1024 * 1024;
 
 type Pending = { resolve: (reply: EncodeReply) => void; reject: (error: Error) => void; bytes: number };
 

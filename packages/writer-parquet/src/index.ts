@@ -1,4 +1,5 @@
 export type { ParquetCompression } from './compression.js';
+export { DEFAULT_COMPRESSION } from './compression.js';
 export type { HivePartition, HivePartitionerOptions } from './hive-partitioner.js';
 export { HivePartitioner } from './hive-partitioner.js';
 export { parquetElementFor, parquetSchemaFor } from './parquet-schema.js';

@@ -12,7 +12,7 @@ import {
   type WriteTarget,
 } from '@etl/core';
 import { BufferBudget } from './buffer-budget.js';
-import { COMPRESSIONS, type ParquetCompression } from './compression.js';
+import { COMPRESSIONS, DEFAULT_COMPRESSION, type ParquetCompression } from './compression.js';
 import { OpenFileLimit } from './open-file-limit.js';
 import { CREATED_BY } from './version.js';
 import { ParquetWriteSession } from './write-session.js';
@@ -61,7 +61,7 @@ export interface ParquetWriterOptions {
 export const DEFAULT_ROW_GROUP_SIZE = 65_536;
 export const DEFAULT_MAX_ROWS_PER_FILE = 5_000_000;
 export const DEFAULT_MAX_BUFFERED_BYTES = 20 * 1024 * 1024;
-export const DEFAULT_MAX_OPEN_FILES = 128;
+const DEFAULT_MAX_OPEN_FILES = 128;
 
 function positiveInteger(key: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -90,7 +90,7 @@ export class ParquetWriter implements Writer<Row> {
   private readonly quarantine: QuarantineSink | undefined;
 
   constructor(options: ParquetWriterOptions = {}) {
-    const compression = options.compression ?? 'zstd';
+    const compression = options.compression ?? DEFAULT_COMPRESSION;
     if (!COMPRESSIONS.includes(compression)) {
       throw new ConfigError(
         'compression',

@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { type FileHandle, open, rename, unlink } from 'node:fs/promises';
-import path from 'node:path';
 import { EtlError, errorMessage } from '@etl/core';
+import { temporaryPathFor } from '@etl/core/internal';
 import type { ColumnChunk } from './column-chunk.js';
 import type { EncodePool } from './encode-pool.js';
 import type { OpenFileLimit, SuspendableFile } from './open-file-limit.js';
@@ -20,15 +19,6 @@ export interface PartFileSettings {
   readonly pool: EncodePool | undefined;
   /** The cap on descriptors held open by the writer's files at once. */
   readonly openFiles: OpenFileLimit;
-}
-
-/**
- * Temporary name of a file being written: in the final directory (so the rename is atomic), a dot
- * first and `.tmp` last, so neither a `*.parquet` glob nor a reader ignoring dot-files sees it.
- */
-export function temporaryPathFor(finalPath: string): string {
-  const dir = path.dirname(finalPath);
-  return path.join(dir, `.${path.basename(finalPath)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
 }
 
 /** A disk operation on a part file failed; the message names the file. */

@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { ConfigError, type LogLevel } from '@etl/core';
+import { ConsoleLogger, type LogFormat } from '@etl/core/internal';
 import {
   type EnqueueResult,
   parseRedisUrl,
@@ -16,7 +17,6 @@ import {
 } from '@etl/queue-bullmq';
 import type { Flags } from '../command-spec.js';
 import { loadConfig, maxErrorsOf, maxErrorsWording, sourceOf } from '../config.js';
-import { ConsoleLogger, type LogFormat } from '../console-logger.js';
 import { datasetTable, formatBytes, formatCount, renderTable, toJson } from '../format.js';
 import { checkInputDir, checkOutputDir, parseChannels } from '../usage-checks.js';
 import { UsageError } from '../usage-error.js';

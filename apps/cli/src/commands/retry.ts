@@ -4,7 +4,8 @@
  */
 import { readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { isSegmentFile, segmentId, stageDir } from '@etl/orchestrator';
+import { isSegmentFile, segmentId } from '@etl/orchestrator';
+import { stageDir } from '@etl/orchestrator/internal';
 import type { Flags } from '../command-spec.js';
 import { loadConfig } from '../config.js';
 import { toJson } from '../format.js';

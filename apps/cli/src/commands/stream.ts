@@ -6,6 +6,7 @@
  */
 import path from 'node:path';
 import type { LogLevel } from '@etl/core';
+import { ConsoleLogger, type LogFormat } from '@etl/core/internal';
 import { CoinbaseStreamPipeline, type StreamSummary } from '@etl/orchestrator';
 import {
   connectNats,
@@ -18,7 +19,6 @@ import {
 } from '@etl/stream-nats';
 import type { Flags } from '../command-spec.js';
 import { loadConfig, sourceOf } from '../config.js';
-import { ConsoleLogger, type LogFormat } from '../console-logger.js';
 import { datasetTable, formatCount, toJson } from '../format.js';
 import { UsageError } from '../usage-error.js';
 

@@ -43,7 +43,7 @@ export function copyBatches(batches: Batches): Row[][] {
   return batches.map((batch) => batch.map((row) => cloneValue(row)));
 }
 
-export function rowsOf(value: unknown, what: string): unknown[] {
+function rowsOf(value: unknown, what: string): unknown[] {
   if (!Array.isArray(value)) {
     throw new CheckFailure(`${what} returned ${describeValue(value)} instead of an array`);
   }

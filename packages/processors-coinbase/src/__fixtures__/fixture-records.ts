@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { SourceRecord } from '@etl/core';
 
-export const FIXTURE_DIR = fileURLToPath(new URL('../../../../tooling/fixtures/coinbase/', import.meta.url));
+const FIXTURE_DIR = fileURLToPath(new URL('../../../../tooling/fixtures/coinbase/', import.meta.url));
 
 export const SEGMENT = 'segment_20260809T21_00001.ndjson';
 

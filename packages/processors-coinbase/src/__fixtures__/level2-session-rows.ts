@@ -16,7 +16,7 @@ const num = (s: unknown): number | null => (typeof s === 'string' && s !== '' ? 
 const YEAR_1971 = 31_536_000_000_000_000n;
 
 /** Rows of one Coinbase frame, per the row contract. */
-export function frameRows(frame: Json, capture: bigint | null): Row[] {
+function frameRows(frame: Json, capture: bigint | null): Row[] {
   const channel = frame.channel as string;
   const server = ns(frame.timestamp)!;
   const seq = typeof frame.sequence_num === 'number' ? BigInt(frame.sequence_num) : null;
@@ -206,5 +206,5 @@ export function tradeRow(
 }
 
 /** Epoch ns of 2026-08-09T21:00:00Z plus `ms` milliseconds. */
-export const T0 = 1_786_309_200_000_000_000n;
+const T0 = 1_786_309_200_000_000_000n;
 export const at = (ms: number): bigint => T0 + BigInt(Math.round(ms * 1e6));

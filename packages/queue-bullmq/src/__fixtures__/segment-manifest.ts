@@ -1,5 +1,5 @@
 /** Test-only: a committed segment manifest listing `files`. */
-import type { SegmentManifest } from '@etl/orchestrator';
+import type { SegmentManifest } from '@etl/orchestrator/internal';
 
 export function manifest(
   inputId: string,

@@ -5,7 +5,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
-export const FIXTURE_SEGMENT = path.resolve(
+const FIXTURE_SEGMENT = path.resolve(
   import.meta.dirname,
   '../../../../tooling/fixtures/coinbase/segment_20260809T21_00001.ndjson',
 );

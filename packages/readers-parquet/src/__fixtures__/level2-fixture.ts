@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { escapePartitionValue, parseTimestampNs, type Row, utcDateKey } from '@etl/core';
 import { BOOLEAN, DOUBLE, INT64, NS_TIMESTAMP, STRING, writeHandmadeParquet } from './handmade-parquet.js';
 
-export const LEVEL2_FIXTURE = fileURLToPath(
+const LEVEL2_FIXTURE = fileURLToPath(
   new URL('../../../../tooling/fixtures/coinbase/advanced-l2_data-BTC-USD.ndjson', import.meta.url),
 );
 

@@ -17,7 +17,7 @@ import {
   utcHourKey,
 } from '@etl/core';
 
-export const FIXTURES_DIR = path.resolve(
+const FIXTURES_DIR = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
   '../../../../tooling/fixtures/coinbase',
 );
@@ -59,7 +59,7 @@ interface L2Frame {
 }
 
 /** Level2 rows of one `l2_data` message, following the row contract. */
-export function level2RowsOf(frame: L2Frame, captureNs: bigint | null): Row[] {
+function level2RowsOf(frame: L2Frame, captureNs: bigint | null): Row[] {
   const rows: Row[] = [];
   const server = parseTimestampNs(frame.timestamp);
   for (const event of frame.events) {

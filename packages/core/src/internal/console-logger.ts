@@ -1,5 +1,5 @@
-import type { LogFields, Logger, LogLevel } from '@etl/core';
-import { LOG_LEVELS } from '@etl/core';
+import type { LogFields, Logger, LogLevel } from '../logger.js';
+import { LOG_LEVELS } from '../logger.js';
 
 export type LogFormat = 'text' | 'json';
 
