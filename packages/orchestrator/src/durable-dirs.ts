@@ -46,7 +46,18 @@ export function directoriesUpTo(root: string, dirs: Iterable<string>): Set<strin
   return out;
 }
 
-/** fsyncs every directory of `dirs` once, in parallel. */
+/**
+ * Directories synced at once: a segment of thousands of partitions publishes into thousands of
+ * directories, and opening them all together fails with EMFILE under an ordinary `ulimit -n`.
+ */
+export const PARALLEL_DIRECTORY_SYNCS = 16;
+
+/** fsyncs every directory of `dirs` once, at most {@link PARALLEL_DIRECTORY_SYNCS} at a time. */
 export async function syncDirectories(dirs: Iterable<string>): Promise<void> {
-  await Promise.all([...new Set(dirs)].map((d) => syncDirectory(d)));
+  const queue = [...new Set(dirs)];
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < queue.length) await syncDirectory(queue[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(PARALLEL_DIRECTORY_SYNCS, queue.length) }, lane));
 }
