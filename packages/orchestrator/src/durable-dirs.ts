@@ -10,7 +10,7 @@ import path from 'node:path';
 const UNSUPPORTED = new Set(['EISDIR', 'EPERM', 'EINVAL', 'ENOTSUP', 'EBADF']);
 
 /** fsyncs one directory. */
-async function syncDirectory(dir: string): Promise<void> {
+export async function syncDirectory(dir: string): Promise<void> {
   let handle: Awaited<ReturnType<typeof open>>;
   try {
     handle = await open(dir, 'r');
@@ -47,17 +47,19 @@ export function directoriesUpTo(root: string, dirs: Iterable<string>): Set<strin
 }
 
 /**
- * Directories fsynced at once: a segment of thousands of products fills thousands of partition
- * directories, and opening them all together would exhaust the process's file descriptors.
+ * Directories synced at once: a segment of thousands of partitions publishes into thousands of
+ * directories, and opening them all together fails with EMFILE under an ordinary `ulimit -n`.
+ * An ordinary segment (a few products, a few datasets: ~40 directories) still syncs them all at
+ * once: each fsync may wait on the disk, so running them in turn costs wall time.
  */
-const PARALLEL_SYNCS = 16;
+export const PARALLEL_DIRECTORY_SYNCS = 64;
 
-/** fsyncs every directory of `dirs` once, a few at a time. */
+/** fsyncs every directory of `dirs` once, at most {@link PARALLEL_DIRECTORY_SYNCS} at a time. */
 export async function syncDirectories(dirs: Iterable<string>): Promise<void> {
   const queue = [...new Set(dirs)];
   let next = 0;
   const lane = async (): Promise<void> => {
     while (next < queue.length) await syncDirectory(queue[next++]!);
   };
-  await Promise.all(Array.from({ length: Math.min(PARALLEL_SYNCS, queue.length) }, lane));
+  await Promise.all(Array.from({ length: Math.min(PARALLEL_DIRECTORY_SYNCS, queue.length) }, lane));
 }

@@ -10,6 +10,12 @@
 
 /** Most bytes kept for reuse; buffers beyond that are left to the garbage collector. */
 const MAX_POOLED_BYTES = 16 * 1024 * 1024;
+/**
+ * Smaller buffers are not kept: they cost little to allocate, and thousands of partitions holding a
+ * few rows each would otherwise fill the pool with tiny buffers (each with its object and
+ * allocation overhead) that are rarely asked for again.
+ */
+const MIN_POOLED_BYTES = 16 * 1024;
 /** A request may be served by a buffer up to this many times its size (sizes double as buffers grow). */
 const MAX_OVERSIZE = 4;
 
@@ -22,6 +28,7 @@ class BufferPool {
    * the smallest free one that is not more than {@link MAX_OVERSIZE} times too big.
    */
   take(byteLength: number): ArrayBuffer {
+    if (byteLength < MIN_POOLED_BYTES) return new ArrayBuffer(byteLength);
     let best = -1;
     for (const [size, list] of this.free) {
       if (list.length === 0 || size < byteLength || size > byteLength * MAX_OVERSIZE) continue;
@@ -36,7 +43,7 @@ class BufferPool {
   /** Keeps `buffer` for reuse (a detached or empty buffer is ignored). */
   give(buffer: ArrayBuffer): void {
     const n = buffer.byteLength;
-    if (n === 0 || this.bytes + n > MAX_POOLED_BYTES) return;
+    if (n < MIN_POOLED_BYTES || this.bytes + n > MAX_POOLED_BYTES) return;
     let list = this.free.get(n);
     if (list === undefined) this.free.set(n, (list = []));
     list.push(buffer);

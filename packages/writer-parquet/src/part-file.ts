@@ -35,9 +35,18 @@ function writeError(what: string, file: PartFile, cause: unknown): EtlError {
 }
 
 /**
- * One Parquet file being written under its temporary name. Its descriptor may be closed between
- * row groups ({@link suspend}, by the writer's {@link OpenFileLimit}) and is reopened in append
- * mode by the next write: the encoder keeps the footer's metadata in memory, not in the file.
+ * What the writer's {@link OpenFileLimit} does to an idle file over the cap: `finish` it (the
+ * session's callback writes its footer, fsyncs and closes it, and the partition's next rows start
+ * a further part file), so nothing of it stays in memory. Resolves false when the callback did not
+ * take the file (not yet the partition's current one): then, as without a callback (a single-file
+ * target, whose path is fixed), the descriptor is only closed and reopened by the next write.
+ */
+export type EvictFile = () => Promise<boolean>;
+
+/**
+ * One Parquet file being written under its temporary name. Over the open-file cap it is finished
+ * early, or (single-file targets) its descriptor is closed between row groups ({@link suspend}) and
+ * reopened in append mode by the next write: the encoder keeps the footer's metadata in memory.
  */
 export class PartFile implements SuspendableFile {
   rows = 0;
@@ -51,16 +60,18 @@ export class PartFile implements SuspendableFile {
   private handle: FileHandle | undefined;
   /** Set while {@link suspend} closes the descriptor. */
   private suspending: Promise<void> | undefined;
-  private encoder!: PartFileEncoder;
+  /** Released once the file is finished (a local encoder holds a 1 MiB buffer and the footer). */
+  private encoder: PartFileEncoder | undefined;
 
   private constructor(
     readonly finalPath: string,
     readonly tempPath: string,
     private readonly openFiles: OpenFileLimit,
+    private readonly evict: EvictFile | undefined,
   ) {}
 
-  static async create(finalPath: string, settings: PartFileSettings): Promise<PartFile> {
-    const file = new PartFile(finalPath, temporaryPathFor(finalPath), settings.openFiles);
+  static async create(finalPath: string, settings: PartFileSettings, evict?: EvictFile): Promise<PartFile> {
+    const file = new PartFile(finalPath, temporaryPathFor(finalPath), settings.openFiles, evict);
     file.busy = true;
     try {
       await settings.openFiles.admit(file);
@@ -91,7 +102,7 @@ export class PartFile implements SuspendableFile {
     this.busy = true;
     try {
       await this.reopen();
-      await this.encoder.writeRowGroup(chunks, rows);
+      await this.encoder!.writeRowGroup(chunks, rows);
     } catch (error) {
       throw writeError('writing a row group', this, error);
     } finally {
@@ -107,9 +118,9 @@ export class PartFile implements SuspendableFile {
     let bytes: number;
     try {
       await this.reopen();
-      bytes = await this.encoder.finish();
+      bytes = await this.encoder!.finish();
     } catch (error) {
-      await this.encoder.drop();
+      await this.encoder!.drop();
       await this.closeHandle().catch(() => {});
       this.closed = true;
       this.busy = false;
@@ -128,14 +139,20 @@ export class PartFile implements SuspendableFile {
     }
     this.finished = true;
     this.bytes = bytes;
+    this.encoder = undefined;
   }
 
-  /** Closes the descriptor of an idle open file; the next write or finish opens it again. */
+  /**
+   * Frees the descriptor of an idle open file: finishes the file when it has an eviction callback,
+   * else closes the descriptor, which the next write or finish opens again.
+   */
   async suspend(): Promise<void> {
     const handle = this.handle;
     if (!handle || this.busy || this.closed) return;
+    if (this.evict && (await this.evict())) return;
+    if (this.handle !== handle || this.busy || this.closed) return;
     this.handle = undefined;
-    this.suspending = this.encoder.settle().then(() => handle.close());
+    this.suspending = this.encoder!.settle().then(() => handle.close());
     try {
       await this.suspending;
     } finally {
@@ -157,7 +174,7 @@ export class PartFile implements SuspendableFile {
       this.openFiles.closed(this);
       throw error;
     }
-    this.encoder.reattach(this.handle);
+    this.encoder!.reattach(this.handle);
   }
 
   private async closeHandle(): Promise<void> {

@@ -67,12 +67,15 @@ export class ParquetWriteSession implements WriteSession<Row>, BudgetedSession {
   /** Every file this session created, in creation order. */
   private readonly files: { file: PartFile; state: PartitionState }[] = [];
   private readonly directories = new CreatedDirectories();
+  /** Files the open-file cap is finishing early (see {@link evict}); close and abort wait for them. */
+  private readonly evicting = new Set<Promise<void>>();
   private ready: Promise<void> | undefined;
   private status: Status = 'open';
   private busy = false;
   /** Rows received by this session, for the 1-based row number of a quarantined row. */
   private received = 0;
   private failure: unknown;
+  private evictionFailure: unknown;
 
   constructor(
     private readonly target: WriteTarget,
@@ -126,6 +129,7 @@ export class ParquetWriteSession implements WriteSession<Row>, BudgetedSession {
     this.enter('write');
     let processed = 0;
     try {
+      if (this.evictionFailure !== undefined) throw this.evictionFailure;
       await this.prepare();
       const names = this.names;
       const append = this.append;
@@ -176,6 +180,7 @@ export class ParquetWriteSession implements WriteSession<Row>, BudgetedSession {
       // Hand every partition's last rows over first, so a worker encodes them while files finish.
       for (const state of this.states) if (state && state.buffered > 0) await this.flushGroup(state, 0);
       for (const state of this.states) if (state?.file) await this.finishFile(state);
+      await this.settleEvictions();
       // A single-file target always gets its file, so a reader finds the schema even with no rows.
       if (this.singleFile && this.files.length === 0) await this.writeEmptyFile();
       if (!this.target.deferPublish) await this.publishAll();
@@ -204,6 +209,7 @@ export class ParquetWriteSession implements WriteSession<Row>, BudgetedSession {
       );
       return;
     }
+    await this.settleEvictions().catch(() => {});
     let discarded = 0;
     for (const { file } of this.files) {
       if (file.published) continue;
@@ -392,7 +398,7 @@ export class ParquetWriteSession implements WriteSession<Row>, BudgetedSession {
    */
   private async flushGroup(state: PartitionState, nextRows: number): Promise<void> {
     const rows = state.buffered;
-    state.file ??= await this.openFile(state);
+    const file = state.file ?? (state.file = await this.openFile(state));
     const chunks = state.columns.map((column) => column.take(rows, nextRows));
     if (state.partition.truncated)
       for (const f of this.valuesInFile)
@@ -400,9 +406,10 @@ export class ParquetWriteSession implements WriteSession<Row>, BudgetedSession {
     if (nextRows === 0) state.columns = [];
     this.resized(state);
     state.buffered = 0;
-    await state.file.writeRowGroup(chunks, rows);
+    await file.writeRowGroup(chunks, rows);
     this.settings.stats.count('row_groups');
-    if (state.file.rows >= this.maxRowsPerFile) await this.finishFile(state);
+    // The open-file cap may have finished the file meanwhile (another session's write).
+    if (file.rows >= this.maxRowsPerFile && state.file === file) await this.finishFile(state);
     state.capacity = Math.min(this.settings.rowGroupSize, this.maxRowsPerFile - (state.file?.rows ?? 0));
   }
 
@@ -414,7 +421,10 @@ export class ParquetWriteSession implements WriteSession<Row>, BudgetedSession {
   private async openFile(state: PartitionState): Promise<PartFile> {
     const finalPath = this.finalPath(state);
     await this.directories.ensure(path.dirname(finalPath));
-    const file = await PartFile.create(finalPath, this.fileSettingsFor(state));
+    // A single-file target's path is fixed: over the cap its descriptor is closed, not finished.
+    let file: PartFile | undefined;
+    const evict = this.singleFile ? undefined : async () => file !== undefined && this.evict(state, file);
+    file = await PartFile.create(finalPath, this.fileSettingsFor(state), evict);
     state.nextFileIndex++;
     this.files.push({ file, state });
     return file;
@@ -425,6 +435,34 @@ export class ParquetWriteSession implements WriteSession<Row>, BudgetedSession {
     if (!state.partition.truncated || this.valuesInFile.length === 0) return this.fileSettings;
     this.shortenedDirSettings ??= withValueColumns(this.fileSettings, this.target.schema, this.valuesInFile);
     return this.shortenedDirSettings;
+  }
+
+  /**
+   * The open-file cap took `file`'s descriptor: the file is finished now, so neither its footer
+   * metadata nor its descriptor stays held; the partition's next rows start a further part file.
+   * Called from any session's write (whichever opened a file over the cap): a failure is this
+   * session's, reported by its next write or close, not by the caller's.
+   */
+  private async evict(state: PartitionState, file: PartFile): Promise<boolean> {
+    if (state.file !== file) return false;
+    const finishing = this.finishFile(state).then(
+      () => {
+        this.evicting.delete(finishing);
+      },
+      (error: unknown) => {
+        this.evicting.delete(finishing);
+        this.evictionFailure ??= error;
+      },
+    );
+    this.evicting.add(finishing);
+    await finishing;
+    return true;
+  }
+
+  /** Waits for the files being finished early; throws the first failure among them. */
+  private async settleEvictions(): Promise<void> {
+    while (this.evicting.size > 0) await Promise.all(this.evicting);
+    if (this.evictionFailure !== undefined) throw this.evictionFailure;
   }
 
   private async finishFile(state: PartitionState): Promise<void> {
