@@ -10,7 +10,7 @@ import path from 'node:path';
 const UNSUPPORTED = new Set(['EISDIR', 'EPERM', 'EINVAL', 'ENOTSUP', 'EBADF']);
 
 /** fsyncs one directory. */
-export async function syncDirectory(dir: string): Promise<void> {
+async function syncDirectory(dir: string): Promise<void> {
   let handle: Awaited<ReturnType<typeof open>>;
   try {
     handle = await open(dir, 'r');
@@ -52,7 +52,7 @@ export function directoriesUpTo(root: string, dirs: Iterable<string>): Set<strin
  * An ordinary segment (a few products, a few datasets: ~40 directories) still syncs them all at
  * once: each fsync may wait on the disk, so running them in turn costs wall time.
  */
-export const PARALLEL_DIRECTORY_SYNCS = 64;
+const PARALLEL_DIRECTORY_SYNCS = 64;
 
 /** fsyncs every directory of `dirs` once, at most {@link PARALLEL_DIRECTORY_SYNCS} at a time. */
 export async function syncDirectories(dirs: Iterable<string>): Promise<void> {
