@@ -83,3 +83,23 @@ export function countFrames(file: string) {
   }
   return counts;
 }
+
+/**
+ * Rows of `dataset` in output `a` that are not in `b` (missing) and in `b` but not in `a` (extra),
+ * duplicates counted (DuckDB `EXCEPT ALL` both ways), plus `a`'s row count: two outputs hold the
+ * same dataset when both differences are 0.
+ */
+export async function datasetDifference(
+  db: Awaited<ReturnType<typeof duckdb>>,
+  a: string,
+  b: string,
+  dataset: string,
+): Promise<{ dataset: string; rows: number; missing: number; extra: number }> {
+  const read = (output: string) => `read_parquet('${glob(output, dataset)}', hive_partitioning = true)`;
+  const r = await db.one(
+    `SELECT (SELECT count(*) FROM ${read(a)}) AS rows,
+            (SELECT count(*) FROM (SELECT * FROM ${read(a)} EXCEPT ALL SELECT * FROM ${read(b)})) AS missing,
+            (SELECT count(*) FROM (SELECT * FROM ${read(b)} EXCEPT ALL SELECT * FROM ${read(a)})) AS extra`,
+  );
+  return { dataset, rows: Number(r.rows), missing: Number(r.missing), extra: Number(r.extra) };
+}
