@@ -5,16 +5,15 @@
  * See the README's "Crash safety" section for the whole protocol.
  */
 
-import { mkdir, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError, errorMessage, type Logger, type ProcessorRegistry, silentLogger } from '@etl/core';
 import { sleep } from '@etl/core/internal';
 import type { ParquetCompression } from '@etl/writer-parquet';
-import { writeFileAtomic } from './atomic-file.js';
 import type { ChannelConfigMap } from './channel-config.js';
-import { syncDirectories } from './durable-dirs.js';
+import { InputDisposal } from './input-disposal.js';
 import { assertCommittedInput } from './input-identity.js';
-import { checkOneFilesystem, failureReportPath, inPlaceClaimsDir, inPlaceFailedDir } from './job-layout.js';
+import { checkOneFilesystem, inPlaceClaimsDir, inPlaceFailedDir } from './job-layout.js';
 import { addSegment, emptySummary, type JobSummary, mergeSummary } from './job-summary.js';
 import {
   type ClaimOptions,
@@ -113,6 +112,7 @@ export class ETLJob {
   private recovered = false;
   /** Set while watching: only settled files of ready/ are taken. */
   private settleGate: SettleGate | undefined;
+  private readonly disposal: InputDisposal;
 
   constructor(private readonly options: ETLJobOptions) {
     this.inputDir = options.inputDir;
@@ -147,6 +147,14 @@ export class ETLJob {
       ...(options.quarantineLimitBytes !== undefined
         ? { quarantineLimitBytes: options.quarantineLimitBytes }
         : {}),
+      logger: this.logger,
+    });
+    this.disposal = new InputDisposal({
+      inputDir: this.inputDir,
+      doneDir: this.doneDir,
+      failedDir: this.failedDir,
+      inPlace: this.inPlace,
+      deleteAfterProcessing: options.deleteAfterProcessing ?? true,
       logger: this.logger,
     });
   }
@@ -319,7 +327,7 @@ export class ETLJob {
     try {
       const ready = await this.waitForEarlier(name, signal, attempted);
       if (ready !== 'go') {
-        if (ready === 'interrupted') await this.putBack(claim);
+        if (ready === 'interrupted') await this.disposal.putBack(claim);
         return ready === 'interrupted' ? 'stop' : 'retry';
       }
       this.options.onEvent?.({ type: 'segment-start', segment: name });
@@ -341,7 +349,7 @@ export class ETLJob {
         return await this.failed(claim, error, summary);
       }
       try {
-        await this.finish(claim.path, name, result, summary);
+        await this.disposal.finish(claim.path, name, result, summary);
       } catch (error) {
         // The output is committed; the next run finds it so and only retries this step.
         const message = `output committed, but the input could not be removed: ${errorMessage(error)}`;
@@ -403,7 +411,7 @@ export class ETLJob {
   private async failed(claim: SegmentClaim, error: unknown, summary: JobSummary): Promise<Next> {
     const name = claim.name;
     if (isInterruption(error)) {
-      await this.putBack(claim);
+      await this.disposal.putBack(claim);
       this.logger.warn('segment rolled back: interrupted', { segment: name });
       this.options.onEvent?.({ type: 'segment-interrupted', segment: name });
       return 'stop';
@@ -422,7 +430,7 @@ export class ETLJob {
     }
     this.logger.error('segment failed', { segment: name, error: message });
     try {
-      await this.fail(claim.path, name, error, message);
+      await this.disposal.fail(claim.path, name, error, message);
     } catch (moveError) {
       this.logger.error('could not move the failed segment to failed/; it stays in processing/', {
         segment: name,
@@ -435,67 +443,6 @@ export class ETLJob {
     return 'stop';
   }
 
-  /** An interrupted segment goes back to ready/ (it has no output). */
-  private async putBack(claim: SegmentClaim): Promise<void> {
-    if (this.inPlace) return;
-    await rename(claim.path, path.join(this.inputDir, claim.name)).catch((error: unknown) =>
-      this.logger.warn('an interrupted segment stays in processing/ (the next run takes it)', {
-        segment: claim.name,
-        error: errorMessage(error),
-      }),
-    );
-  }
-
-  /**
-   * Deletes the converted input, or moves it to done/: with `deleteAfterProcessing: false`, and
-   * whenever lines of datasets this run does not write are in it (those are in no output). In
-   * place, the input is never touched.
-   */
-  private async finish(
-    file: string,
-    name: string,
-    result: SegmentResult,
-    summary: JobSummary,
-  ): Promise<void> {
-    if (this.inPlace) {
-      if (result.keepInput !== undefined)
-        this.logger.warn(
-          `${name}: ${result.keepInput.replace(/; the input is kept in done\/ instead of being deleted$/, '')}`,
-          { segment: name },
-        );
-      return;
-    }
-    if ((this.options.deleteAfterProcessing ?? true) && result.keepInput === undefined) {
-      await unlink(file);
-      return;
-    }
-    await mkdir(this.doneDir, { recursive: true });
-    const kept = path.join(this.doneDir, name);
-    await rename(file, kept);
-    await syncDirectories([this.doneDir, path.dirname(this.doneDir), path.dirname(file)]);
-    if (result.keepInput !== undefined && (this.options.deleteAfterProcessing ?? true)) {
-      summary.kept_inputs.push({ segment: name, path: kept, reason: result.keepInput });
-      this.logger.warn(`${name}: ${result.keepInput}`, { segment: name, kept });
-    }
-  }
-
-  private async fail(file: string, name: string, error: unknown, message: string): Promise<void> {
-    await mkdir(this.failedDir, { recursive: true });
-    if (!this.inPlace) await rename(file, path.join(this.failedDir, name));
-    const report = {
-      segment: name,
-      failed_at: new Date().toISOString(),
-      error: message,
-      code: (error as { code?: unknown }).code ?? null,
-      output_fault: isOutputFault(error),
-      stack: error instanceof Error ? error.stack : undefined,
-    };
-    await writeFileAtomic(failureReportPath(this.failedDir, name), `${JSON.stringify(report, null, 2)}\n`);
-    await syncDirectories(
-      this.inPlace ? [this.failedDir] : [this.failedDir, path.dirname(this.failedDir), path.dirname(file)],
-    );
-  }
-
   /** A segment that could not even be claimed (its name): to failed/ from where it is. */
   private async failUnclaimed(name: string, error: unknown, summary: JobSummary): Promise<void> {
     const message = `could not claim the segment: ${errorMessage(error)}`;
@@ -503,12 +450,14 @@ export class ETLJob {
     summary.failures.push({ segment: name, error: message });
     this.logger.error('segment failed', { segment: name, error: message });
     this.options.onEvent?.({ type: 'segment-failed', segment: name, error: message });
-    await this.fail(path.join(this.inputDir, name), name, error, message).catch((moveError: unknown) =>
-      this.logger.error('could not move the failed segment to failed/; it stays in ready/', {
-        segment: name,
-        error: errorMessage(moveError),
-      }),
-    );
+    await this.disposal
+      .fail(path.join(this.inputDir, name), name, error, message)
+      .catch((moveError: unknown) =>
+        this.logger.error('could not move the failed segment to failed/; it stays in ready/', {
+          segment: name,
+          error: errorMessage(moveError),
+        }),
+      );
   }
 }
 
