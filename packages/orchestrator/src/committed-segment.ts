@@ -7,13 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { emptyStats, errorMessage, type Logger } from '@etl/core';
-import {
-  finishCommit,
-  type ManifestInput,
-  manifestPath,
-  readManifest,
-  type SegmentManifest,
-} from './segment-commit.js';
+import { finishCommit, type ManifestInput, type SegmentManifest } from './segment-commit.js';
 
 /** A short, stable fingerprint of the settings that shape a segment's output. */
 export function settingsFingerprint(settings: unknown): string {
@@ -21,19 +15,19 @@ export function settingsFingerprint(settings: unknown): string {
 }
 
 /**
- * The published manifest of `inputId` when it was committed from this `input` with `config`
- * (finishing its publication first if a crash interrupted it); undefined when the segment must be
- * converted.
+ * The published manifest of `inputId` when `stored` (its manifest as just read) was committed
+ * from this `input` with `config` (finishing its publication first if a crash interrupted it);
+ * undefined when the segment must be converted.
  */
 export async function committedManifest(
   outRoot: string,
   inputId: string,
+  stored: SegmentManifest | undefined,
   input: Pick<ManifestInput, 'bytes' | 'mtimeMs'> & { readonly segment: string },
   config: string,
   needsCheckpoint: boolean,
   logger: Logger,
 ): Promise<SegmentManifest | undefined> {
-  const stored = await readManifest(manifestPath(outRoot, inputId));
   if (!stored?.input || stored.config !== config || stored.segment !== input.segment) return undefined;
   if (stored.input.bytes !== input.bytes || stored.input.mtimeMs !== input.mtimeMs) return undefined;
   if (needsCheckpoint && !stored.side?.some((s) => s.kind === 'checkpoint')) return undefined;

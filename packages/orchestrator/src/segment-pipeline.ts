@@ -159,11 +159,13 @@ export class CoinbaseSegmentPipeline {
       checkpoints: this.options.checkpoints !== false,
     });
     // Another file under this id, or this name with other content: refused before any work.
-    assertSameInput(await readManifest(manifestPath(this.outRoot, inputId)), segment, { bytes: info.bytes });
+    const previous = await readManifest(manifestPath(this.outRoot, inputId));
+    assertSameInput(previous, segment, { bytes: info.bytes });
     if (opts.resume) {
       const done = await committedManifest(
         this.outRoot,
         inputId,
+        previous,
         { bytes: info.bytes, mtimeMs: info.mtimeMs, segment },
         config,
         this.options.checkpoints !== false,
