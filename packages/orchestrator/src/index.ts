@@ -11,6 +11,8 @@ export {
   DEFAULT_CHANNEL_CONFIG,
   resolveChannelConfig,
 } from './channel-config.js';
+export type { CompactDatasetSummary, CompactOptions, CompactSummary } from './compaction.js';
+export { compactOutput, DEFAULT_COMPACT_FILE_BYTES, partitionDate } from './compaction.js';
 export type { ETLJobOptions, JobEvent, JobSummary } from './job.js';
 export { ETLJob } from './job.js';
 export type {

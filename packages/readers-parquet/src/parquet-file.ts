@@ -18,6 +18,10 @@ export class ParquetFile {
   readonly columns: readonly FileColumn[];
   /** Rows of each row group. */
   readonly rowGroupRows: readonly number[];
+  /** The footer's key-value metadata (a key given twice keeps its last value). */
+  readonly keyValue: Readonly<Record<string, string>>;
+  /** Compression codec of the first column chunk (`ZSTD`, `SNAPPY`, ...), if any. */
+  readonly codec: string | undefined;
   private readonly rowGroupStarts: readonly number[];
   /** The footer as hyparquet decodes with it (see {@link plainAssemblySchema}). */
   private readonly decodeMetadata: FileMetaData;
@@ -36,6 +40,10 @@ export class ParquetFile {
       flat.has(name),
     );
     this.rowGroupRows = metadata.row_groups.map((g) => Number(g.num_rows));
+    const keyValue: Record<string, string> = {};
+    for (const { key, value } of metadata.key_value_metadata ?? []) keyValue[key] = value ?? '';
+    this.keyValue = keyValue;
+    this.codec = metadata.row_groups[0]?.columns[0]?.meta_data?.codec;
     let start = 0;
     this.rowGroupStarts = this.rowGroupRows.map((rows) => {
       const at = start;

@@ -17,6 +17,7 @@ import {
 } from '@etl/core';
 import type { ParquetParsers } from 'hyparquet';
 import { createParsers, type TypeMappingOptions } from './column-types.js';
+import { CompactionView } from './compaction-view.js';
 import { listDatasetFiles } from './dataset-files.js';
 import { type DatasetPlan, type PlannedFile, planDataset } from './dataset-plan.js';
 import { mergeLayouts } from './dataset-schema.js';
@@ -55,7 +56,22 @@ export interface ParquetReaderOptions {
    * `binary`, Uint8Array values, like DuckDB). Older Impala and Hive files store text that way.
    */
   readonly binaryAsString?: boolean;
+  /**
+   * Follow compaction manifests (default true): while `etl compact` swaps a partition's files for
+   * their merged file, read exactly one of the two sets, never both (see compaction-view.ts).
+   */
+  readonly followManifests?: boolean;
   readonly logger?: Logger;
+}
+
+/** What a file's footer says, without reading its data. */
+export interface ParquetFileInfo {
+  readonly rows: number;
+  readonly rowGroups: number;
+  /** Key-value metadata of the footer. */
+  readonly keyValue: Readonly<Record<string, string>>;
+  /** Compression codec of the file's first column chunk (`ZSTD`, `SNAPPY`, ...), if any. */
+  readonly codec: string | undefined;
 }
 
 const DEFAULT_BATCH_SIZE = 8192;
@@ -119,6 +135,17 @@ export class ParquetReader implements Reader<Row> {
   async files(input: string): Promise<string[]> {
     const plan = await this.plan(input);
     return plan.files.map((f) => f.path);
+  }
+
+  /** Rows, row groups, key-value metadata and codec of one file, from its footer. */
+  async fileInfo(file: string): Promise<ParquetFileInfo> {
+    const opened = await ParquetFile.open(file, this.parsers, this.mapping);
+    try {
+      const rows = opened.rowGroupRows.reduce((a, b) => a + b, 0);
+      return { rows, rowGroups: opened.rowGroupRows.length, keyValue: opened.keyValue, codec: opened.codec };
+    } finally {
+      await opened.close();
+    }
   }
 
   /**
@@ -186,11 +213,13 @@ export class ParquetReader implements Reader<Row> {
 
   private async plan(input: string): Promise<DatasetPlan> {
     const found = await listDatasetFiles(input, this.options.hive ?? true);
-    return planDataset(found, {
+    const plan = planDataset(found, {
       partitionTypes: this.options.partitionTypes ?? {},
       ...(this.options.filter ? { filter: this.options.filter } : {}),
       logger: this.logger,
     });
+    if (this.options.followManifests === false) return plan;
+    return { ...plan, files: await new CompactionView().visible(plan.files) };
   }
 
   private layoutOf(planned: PlannedFile, file: ParquetFile, plan: DatasetPlan): RowLayout {

@@ -1,0 +1,161 @@
+/**
+ * k-way merge of already-sorted Parquet files into one sorted stream of rows, with bounded
+ * memory: each input is read through its own `ParquetReader` (one decoded row group and one batch
+ * at a time), so a partition is never loaded whole. Memory is about k × (one decoded row group +
+ * one batch) plus one output batch and the writer's buffers. Each input's order is checked on the
+ * way: a row that sorts before the previous row of the same file stops the merge with
+ * `E_UNSORTED` before anything is committed.
+ */
+import { EtlError, type Row } from '@etl/core';
+import { ParquetReader } from '@etl/readers-parquet';
+import { compareRows } from './compaction-order.js';
+
+const READ_BATCH = 2048;
+const WRITE_BATCH = 8192;
+
+class Cursor {
+  row: Row | undefined;
+  private batch: Row[] = [];
+  private at = 0;
+  /** 1-based row number of `row` in its file. */
+  rowNumber = 0;
+
+  constructor(
+    readonly index: number,
+    readonly file: string,
+    private readonly rows: AsyncIterator<Row[]>,
+  ) {}
+
+  /** Moves to the next row; false at the end. */
+  async next(): Promise<boolean> {
+    while (this.at >= this.batch.length) {
+      const r = await this.rows.next();
+      if (r.done) {
+        this.row = undefined;
+        return false;
+      }
+      this.batch = r.value;
+      this.at = 0;
+    }
+    this.row = this.batch[this.at++]!;
+    this.rowNumber++;
+    return true;
+  }
+
+  async close(): Promise<void> {
+    await this.rows.return?.();
+  }
+}
+
+/** Min-heap of cursors by (current row's key, input index). */
+class CursorHeap {
+  readonly items: Cursor[] = [];
+  constructor(private readonly key: readonly string[]) {}
+
+  private less(a: Cursor, b: Cursor): boolean {
+    const c = compareRows(this.key, a.row!, b.row!);
+    return c < 0 || (c === 0 && a.index < b.index);
+  }
+
+  push(c: Cursor): void {
+    const h = this.items;
+    h.push(c);
+    let i = h.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!this.less(h[i]!, h[parent]!)) break;
+      [h[i], h[parent]] = [h[parent]!, h[i]!];
+      i = parent;
+    }
+  }
+
+  /** Restores the heap after the top cursor's row changed. */
+  siftDown(): void {
+    const h = this.items;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < h.length && this.less(h[l]!, h[m]!)) m = l;
+      if (r < h.length && this.less(h[r]!, h[m]!)) m = r;
+      if (m === i) return;
+      [h[i], h[m]] = [h[m]!, h[i]!];
+      i = m;
+    }
+  }
+
+  popTop(): void {
+    const last = this.items.pop()!;
+    if (this.items.length > 0) {
+      this.items[0] = last;
+      this.siftDown();
+    }
+  }
+}
+
+function unsorted(cursor: Cursor, key: readonly string[]): EtlError {
+  return new EtlError(
+    `${cursor.file}: row ${cursor.rowNumber} sorts before the row above it by (${key.join(', ')}); the file is not in time order, so its partition was not compacted`,
+    'E_UNSORTED',
+  );
+}
+
+export interface MergeOptions {
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Streams the rows of `files` (each sorted by `key`) to `write` in `key` order, ties in file
+ * order. With an empty key the files are concatenated. Returns the number of rows.
+ */
+export async function mergeSortedFiles(
+  files: readonly string[],
+  key: readonly string[],
+  write: (rows: Row[]) => Promise<void>,
+  options: MergeOptions = {},
+): Promise<number> {
+  const cursors = files.map(
+    (file, i) =>
+      new Cursor(
+        i,
+        file,
+        new ParquetReader({ hive: false, followManifests: false, batchSize: READ_BATCH })
+          .read(file)
+          [Symbol.asyncIterator](),
+      ),
+  );
+  const heap = new CursorHeap(key);
+  let out: Row[] = [];
+  let rows = 0;
+  const emit = async (row: Row): Promise<void> => {
+    out.push(row);
+    rows++;
+    if (out.length >= WRITE_BATCH) {
+      if (options.signal?.aborted) throw new EtlError('compaction interrupted', 'E_ABORTED');
+      const full = out;
+      out = [];
+      await write(full);
+    }
+  };
+  try {
+    if (key.length === 0) {
+      for (const c of cursors) while (await c.next()) await emit(c.row!);
+    } else {
+      for (const c of cursors) if (await c.next()) heap.push(c);
+      while (heap.items.length > 0) {
+        const top = heap.items[0]!;
+        const row = top.row!;
+        await emit(row);
+        if (await top.next()) {
+          if (compareRows(key, top.row!, row) < 0) throw unsorted(top, key);
+          heap.siftDown();
+        } else heap.popTop();
+      }
+    }
+    if (out.length > 0) await write(out);
+    return rows;
+  } finally {
+    await Promise.all(cursors.map((c) => c.close().catch(() => {})));
+  }
+}
