@@ -105,6 +105,11 @@ const WATCH: CommandSpec = {
       type: 'boolean',
       help: 'not taken by watch (exit 2): convert an archive in place with etl run --in-place',
     },
+    {
+      name: 'compact',
+      type: 'boolean',
+      help: 'also compact closed dates (before today, UTC) as etl compact does, once no segment of such a date is left to convert (off by default)',
+    },
     ...OUTPUT_OPTIONS,
   ],
   input: `${segmentInputNote(false)} To drop files in safely, write them elsewhere on the same filesystem and rename them into ready/.`,
@@ -215,6 +220,11 @@ const WORKER: CommandSpec = {
       value: '<seconds>',
       default: '30',
       help: 'how often this worker looks for stalled jobs',
+    },
+    {
+      name: 'compact',
+      type: 'boolean',
+      help: 'compact a closed date (before today, UTC) like etl compact when its commit job runs; off by default',
     },
     ...OUTPUT_OPTIONS,
   ],

@@ -7,7 +7,7 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError, EtlError, errorMessage, type Logger, silentLogger, utcDateKey } from '@etl/core';
 import { DEFAULT_ROW_GROUP_SIZE } from '@etl/writer-parquet';
-import { COMPACTION_LOCK, COMPACTIONS_DIR } from './compaction-manifest.js';
+import { COMPACTION_LOCK, COMPACTIONS_DIR, recoverCompactions } from './compaction-manifest.js';
 import { compactPartition } from './compaction-partition.js';
 import { type CompactionStore, localCompactionStore } from './compaction-store.js';
 import { recoverOutput } from './segment-commit.js';
@@ -25,6 +25,13 @@ export interface CompactOptions {
   readonly maxFileBytes?: number;
   /** Rows per row group of merged files (default 65,536: row groups of a few MiB for pruning). */
   readonly rowGroupSize?: number;
+  /** Only these dates (`YYYY-MM-DD`, each before `before`). */
+  readonly dates?: readonly string[];
+  /**
+   * Recover the output's segments too before compacting (default true). A compactor running
+   * beside a live converter passes false: compactions are still recovered.
+   */
+  readonly recoverSegments?: boolean;
   /** Stops between partitions. */
   readonly signal?: AbortSignal;
   /** Stops within a partition: its merge is discarded. */
@@ -105,16 +112,22 @@ export async function compactOutput(options: CompactOptions): Promise<CompactSum
     elapsed_s: 0,
   };
   try {
-    const recovery = await recoverOutput(outRoot, { logger });
-    summary.recovered = {
-      rolled_forward: recovery.compactionsRolledForward ?? 0,
-      rolled_back: recovery.compactionsRolledBack ?? 0,
-    };
+    if (options.recoverSegments === false) {
+      const recovery = await recoverCompactions(store, outRoot, logger);
+      summary.recovered = { rolled_forward: recovery.rolledForward, rolled_back: recovery.rolledBack };
+    } else {
+      const recovery = await recoverOutput(outRoot, { logger });
+      summary.recovered = {
+        rolled_forward: recovery.compactionsRolledForward ?? 0,
+        rolled_back: recovery.compactionsRolledBack ?? 0,
+      };
+    }
+    const onlyDates = options.dates ? new Set(options.dates) : undefined;
     for (const dataset of wanted) {
       for await (const listing of store.partitions(path.join(outRoot, dataset))) {
         if (options.signal?.aborted || options.rollbackSignal?.aborted) break;
         const date = partitionDate(listing.partition);
-        if (!date || date >= before) continue;
+        if (!date || date >= before || (onlyDates && !onlyDates.has(date))) continue;
         try {
           const outcome = await compactPartition(
             { outRoot, dataset, partition: listing.partition, files: listing.files },

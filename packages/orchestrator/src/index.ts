@@ -13,6 +13,7 @@ export {
 } from './channel-config.js';
 export type { CompactDatasetSummary, CompactOptions, CompactSummary } from './compaction.js';
 export { compactOutput, DEFAULT_COMPACT_FILE_BYTES, partitionDate } from './compaction.js';
+export { ClosedDateCompactor, type ClosedDateCompactorOptions } from './compaction-schedule.js';
 export type { ETLJobOptions, JobEvent, JobSummary } from './job.js';
 export { ETLJob } from './job.js';
 export type {

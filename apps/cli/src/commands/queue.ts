@@ -93,6 +93,7 @@ async function worker(
     ...(channels?.length ? { channels } : {}),
     ...(lockDurationMs ? { lockDurationMs } : {}),
     ...(stalledIntervalMs ? { stalledIntervalMs } : {}),
+    ...(flags.compact === true ? { compact: true } : {}),
     logger,
   });
   const ran = flags['until-empty'] ? await w.runUntilEmpty({ signal }) : await w.runUntilAborted(signal);
