@@ -43,7 +43,7 @@ describe('etl watch --compact', () => {
       reconnectSegment(dirs.ready, 'segment_20260809T21_00009.ndjson');
       expect(
         await watch.waitFor(
-          /"msg":"closed dates compacted","compacted":[1-9][^\n]*\n[^]*"msg":"closed dates compacted","compacted":[1-9]/,
+          /"msg":"closed dates compacted","compacted":[1-9][\s\S]*"msg":"closed dates compacted","compacted":[1-9]/,
         ),
       ).toBe(true);
       expect(tradeFiles(dirs.output)).toHaveLength(1);

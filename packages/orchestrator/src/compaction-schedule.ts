@@ -68,7 +68,14 @@ export class ClosedDateCompactor {
       }
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, intervalMs);
-        signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+        signal.addEventListener(
+          'abort',
+          () => {
+            clearTimeout(t);
+            resolve();
+          },
+          { once: true },
+        );
       });
     }
   }
