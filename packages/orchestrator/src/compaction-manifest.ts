@@ -70,15 +70,21 @@ class BrokenCompactionError extends EtlError {
   }
 }
 
-/** Runs the remaining steps of a committed compaction; idempotent. Returns it as done. */
+/**
+ * Runs the remaining steps of a committed compaction; idempotent. Returns it as done, with the
+ * milliseconds from the first merged file renamed into place to the last replaced file deleted:
+ * the window in which a reader globbing the directory sees both.
+ */
 export async function swapCompaction(
   store: CompactionStore,
   outRoot: string,
   file: string,
   manifest: CompactionManifest,
-): Promise<CompactionManifest> {
+): Promise<{ manifest: CompactionManifest; windowMs: number }> {
   const dir = path.join(outRoot, manifest.dataset, manifest.partition);
   let m = manifest;
+  const started = process.hrtime.bigint();
+  let bothVisibleUntil = started;
   if (m.state === 'committed') {
     const missing: string[] = [];
     for (const f of m.files) {
@@ -95,12 +101,13 @@ export async function swapCompaction(
   if (m.state === 'swapped') {
     const merged = new Set(m.files.map((f) => f.path));
     for (const r of m.replaced ?? []) if (!merged.has(r.path)) await store.remove(path.join(outRoot, r.path));
+    bothVisibleUntil = process.hrtime.bigint();
     await store.sync(outRoot, [dir, path.dirname(file)]);
     const { replaced: _r, previous: _p, ...rest } = m;
     m = { ...rest, state: 'done' };
     await store.writeJson(file, m);
   }
-  return m;
+  return { manifest: m, windowMs: Number(bothVisibleUntil - started) / 1e6 };
 }
 
 /** Undoes a committed compaction whose merged files are lost: the replaced files are all still there. */

@@ -17,6 +17,7 @@ import {
 } from './compaction-manifest.js';
 import { mergeSortedFiles } from './compaction-merge.js';
 import { sortKeyOf } from './compaction-order.js';
+import { reduceToFanIn } from './compaction-runs.js';
 import type { CompactionStore, FileStamp } from './compaction-store.js';
 
 export interface PartitionJob {
@@ -31,6 +32,8 @@ export interface PartitionSettings {
   readonly store: CompactionStore;
   readonly maxFileBytes: number;
   readonly rowGroupSize: number;
+  /** Files merged at once; more are first merged into intermediate runs (compaction-runs.ts). */
+  readonly fanIn: number;
   readonly logger: Logger;
   readonly signal?: AbortSignal;
 }
@@ -44,6 +47,8 @@ export type PartitionOutcome =
       readonly rows: number;
       readonly bytesBefore: number;
       readonly bytesAfter: number;
+      /** How long a directory glob saw both the old files and the merged one. */
+      readonly swapMs: number;
     };
 
 /** Footer keys that describe one file, not the run: not carried over. */
@@ -166,8 +171,22 @@ export async function compactPartition(
     metadata,
   });
   let written: Awaited<ReturnType<typeof session.close>>;
+  const runs: string[] = [];
   try {
-    const rows = await mergeSortedFiles(inputs, key, (batch) => session.write(batch), {
+    const sources = await reduceToFanIn(
+      inputs,
+      {
+        dir,
+        schema,
+        key,
+        fanIn: settings.fanIn,
+        runId: commitId,
+        logger,
+        ...(settings.signal ? { signal: settings.signal } : {}),
+      },
+      runs,
+    );
+    const rows = await mergeSortedFiles(sources, key, (batch) => session.write(batch), {
       ...(settings.signal ? { signal: settings.signal } : {}),
     });
     if (rows !== rowsBefore)
@@ -176,6 +195,8 @@ export async function compactPartition(
   } catch (error) {
     await session.abort().catch(() => {});
     throw error;
+  } finally {
+    for (const run of runs) await store.remove(run);
   }
   const files: CompactedFile[] = written.files.map((f) => ({
     path: path.relative(outRoot, f.path),
@@ -222,7 +243,7 @@ export async function compactPartition(
     await discard();
     throw error;
   }
-  await swapCompaction(store, outRoot, manifestFile, manifest);
+  const { windowMs } = await swapCompaction(store, outRoot, manifestFile, manifest);
   logger.info('partition compacted', { dataset, partition, files: inputs.length, rows: rowsBefore });
   return {
     kind: 'compacted',
@@ -231,5 +252,6 @@ export async function compactPartition(
     rows: rowsBefore,
     bytesBefore,
     bytesAfter: written.bytes,
+    swapMs: windowMs,
   };
 }

@@ -103,6 +103,22 @@ describe('compactOutput', () => {
     expect(info.keyValue['etl.source']).toBe('coinbase');
   });
 
+  it('merges in passes above the fan-in, in the same order as one pass, leaving no run behind', async () => {
+    const orders: string[][] = [];
+    for (const fanIn of [2, 8]) {
+      const output = tmp();
+      const outRoot = path.join(output, 'coinbase');
+      for (let s = 1; s <= 5; s++) await segmentFile(outRoot, s, [s, 10, 20 - s, 30 + s, 30 + s]);
+      const summary = await compactOutput({ outputDir: output, fanIn });
+      expect(summary.partitions.compacted).toBe(1);
+      const dir = path.join(outRoot, PARTITION);
+      expect(readdirSync(dir)).toHaveLength(1);
+      orders.push((await rowsOf(dir)).map((r) => `${r.server_timestamp}/${r.segment}/${r.within}`));
+    }
+    expect(orders[0]).toHaveLength(50);
+    expect(orders[0]).toEqual(orders[1]);
+  });
+
   it('rolls over at the size limit, each file in order and continuing the previous', async () => {
     const output = tmp();
     const outRoot = path.join(output, 'coinbase');

@@ -13,6 +13,7 @@ import { type CompactionStore, localCompactionStore } from './compaction-store.j
 import { recoverOutput } from './segment-commit.js';
 
 export const DEFAULT_COMPACT_FILE_BYTES = 512 * 1024 * 1024;
+export const DEFAULT_FAN_IN = 8;
 
 export interface CompactOptions {
   /** The output root as `etl run --output` takes it; datasets are under `<outputDir>/coinbase`. */
@@ -32,6 +33,11 @@ export interface CompactOptions {
    * beside a live converter passes false: compactions are still recovered.
    */
   readonly recoverSegments?: boolean;
+  /**
+   * Files merged at once (default 8): memory is about this many decoded row groups; a partition
+   * of more files is merged in passes through intermediate runs.
+   */
+  readonly fanIn?: number;
   /** Stops between partitions. */
   readonly signal?: AbortSignal;
   /** Stops within a partition: its merge is discarded. */
@@ -47,6 +53,8 @@ export interface CompactDatasetSummary {
   rows: number;
   bytes_before: number;
   bytes_after: number;
+  /** Longest swap: ms during which a directory glob saw a partition's old files and merged file. */
+  swap_ms_max: number;
 }
 
 export interface CompactSummary {
@@ -136,6 +144,7 @@ export async function compactOutput(options: CompactOptions): Promise<CompactSum
               logger,
               maxFileBytes: options.maxFileBytes ?? DEFAULT_COMPACT_FILE_BYTES,
               rowGroupSize: options.rowGroupSize ?? DEFAULT_ROW_GROUP_SIZE,
+              fanIn: Math.max(2, options.fanIn ?? DEFAULT_FAN_IN),
               ...(options.rollbackSignal ? { signal: options.rollbackSignal } : {}),
             },
           );
@@ -151,6 +160,7 @@ export async function compactOutput(options: CompactOptions): Promise<CompactSum
             rows: 0,
             bytes_before: 0,
             bytes_after: 0,
+            swap_ms_max: 0,
           });
           d.partitions++;
           d.files_before += outcome.filesBefore;
@@ -158,6 +168,7 @@ export async function compactOutput(options: CompactOptions): Promise<CompactSum
           d.rows += outcome.rows;
           d.bytes_before += outcome.bytesBefore;
           d.bytes_after += outcome.bytesAfter;
+          d.swap_ms_max = Math.max(d.swap_ms_max, outcome.swapMs);
         } catch (error) {
           if ((error as EtlError).code === 'E_ABORTED') break;
           summary.partitions.failed++;
