@@ -295,7 +295,7 @@ const COMPACT: CommandSpec = {
     ...OUTPUT_OPTIONS,
   ],
   notes: [
-    'Each partition with more than one file (one per segment) becomes one file sorted by time (level2: server_timestamp, sequence_num; market_trades: time, trade_id; ticker: server_timestamp; candles: start; quality: time_from), swapped in atomically through a manifest in <processed-dir>/coinbase/_compactions/; a killed run is finished or rolled back by the next etl command. A segment whose rows were compacted is not converted again (it fails with E_SEGMENT_COMPACTED and stays in failed/): no row is ever duplicated.',
+    'Each partition with more than one file (one per segment) becomes one file sorted by time (level2: server_timestamp, sequence_num; market_trades: time, trade_id; ticker: server_timestamp; candles: start; quality: in segment order), swapped in atomically through a manifest in <processed-dir>/coinbase/_compactions/; a killed run is finished or rolled back by the next etl command. A segment whose rows were compacted is not converted again (it fails with E_SEGMENT_COMPACTED and stays in failed/): no row is ever duplicated.',
     'Exit codes: 0 every partition compacted (or already compact), 1 a partition failed (it keeps its files), 2 bad usage.',
   ],
   run: async (flags, _positionals, ctx) =>

@@ -10,7 +10,9 @@ const ORDER: Readonly<Record<string, readonly string[]>> = {
   market_trades: ['time', 'trade_id'],
   ticker: ['server_timestamp', 'sequence_num'],
   candles: ['start', 'server_timestamp', 'sequence_num'],
-  quality: ['time_from'],
+  // Quality events carry no time when they have none (a crossed book: time_from is null):
+  // they stay in segment order, and segments are in time order by name.
+  quality: [],
 };
 
 /** Time columns tried, in this order, for a dataset this table does not know (plugin outputs). */
