@@ -4,7 +4,7 @@
  * swap's renames and deletions, directory syncs and the lock. One seam, so that compaction can run
  * over object storage by giving it another implementation of {@link CompactionStore}.
  */
-import { link, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { link, readdir, readFile, rename, stat, unlink, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic, writeTemporary } from './atomic-file.js';
 import { directoriesUpTo, syncDirectories } from './durable-dirs.js';
@@ -45,6 +45,10 @@ export interface CompactionStore {
   /** True when the lock is held by a live process other than this one. */
   lockedByOther(file: string): Promise<boolean>;
 }
+
+/** How often a held lock's mtime is refreshed, and the age after which an unrefreshed one is stale. */
+const LOCK_REFRESH_MS = 60_000;
+const LOCK_STALE_MS = 10 * 60_000;
 
 const errno = (e: unknown): string | undefined => (e as NodeJS.ErrnoException | undefined)?.code;
 const hidden = (name: string): boolean => name.startsWith('.') || name.startsWith('_');
@@ -147,15 +151,30 @@ export const localCompactionStore: CompactionStore = {
       const tmp = await writeTemporary(file, me);
       try {
         await link(tmp, file);
-        return { release: () => unlink(file).catch(() => {}) };
+        // Refreshed while held, so a holder on another host that died is told by the lock's age.
+        const refresh = setInterval(() => {
+          const now = new Date();
+          utimes(file, now, now).catch(() => {});
+        }, LOCK_REFRESH_MS);
+        refresh.unref();
+        return {
+          release: async () => {
+            clearInterval(refresh);
+            await unlink(file).catch(() => {});
+          },
+        };
       } catch (error) {
         if (errno(error) !== 'EEXIST') throw error;
       } finally {
         await unlink(tmp).catch(() => {});
       }
       const holder = await readHolder(file);
-      // A holder we cannot check (another host) keeps the lock; a dead or unreadable one loses it.
-      if (holder && holderAlive(holder) !== false) return { heldBy: holder.pid };
+      // A holder we cannot check (another host) keeps the lock while it refreshes it; a dead or
+      // unreadable one loses it.
+      const alive = holder ? holderAlive(holder) : false;
+      const age = Date.now() - ((await this.stamp(file))?.mtimeMs ?? 0);
+      if (holder && (alive === true || (alive === undefined && age < LOCK_STALE_MS)))
+        return { heldBy: holder.pid };
       await unlink(file).catch(() => {});
     }
     return { heldBy: -1 };
@@ -164,6 +183,8 @@ export const localCompactionStore: CompactionStore = {
   async lockedByOther(file) {
     const holder = await readHolder(file);
     if (!holder || holder.pid === process.pid) return false;
-    return holderAlive(holder) !== false;
+    const alive = holderAlive(holder);
+    if (alive !== undefined) return alive;
+    return Date.now() - ((await this.stamp(file))?.mtimeMs ?? 0) < LOCK_STALE_MS;
   },
 };

@@ -5,6 +5,7 @@ import {
   readdirSync,
   readFileSync,
   renameSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -263,5 +264,28 @@ describe('compacted dataset read by DuckDB', () => {
     expect(groups).toHaveLength(8);
     for (let i = 1; i < groups.length; i++)
       expect(String(groups[i]!.lo) >= String(groups[i - 1]!.hi)).toBe(true);
+  });
+});
+
+describe('compaction lock', () => {
+  it('refuses while a live process holds it, takes over from a dead or stale foreign holder', async () => {
+    const dir = tmp();
+    const lockFile = path.join(dir, 'compact.lock');
+    const host = (await import('node:os')).hostname();
+    writeFileSync(lockFile, JSON.stringify({ pid: process.ppid, host }));
+    expect(await localCompactionStore.lock(lockFile)).toEqual({ heldBy: process.ppid });
+    writeFileSync(lockFile, JSON.stringify({ pid: 999_999_999, host }));
+    const taken = await localCompactionStore.lock(lockFile);
+    expect('release' in taken).toBe(true);
+    if ('release' in taken) await taken.release();
+    expect(existsSync(lockFile)).toBe(false);
+    // Another host: alive as long as it refreshes the lock.
+    writeFileSync(lockFile, JSON.stringify({ pid: 1, host: 'elsewhere' }));
+    expect(await localCompactionStore.lock(lockFile)).toEqual({ heldBy: 1 });
+    const old = new Date(Date.now() - 11 * 60_000);
+    utimesSync(lockFile, old, old);
+    const stale = await localCompactionStore.lock(lockFile);
+    expect('release' in stale).toBe(true);
+    if ('release' in stale) await stale.release();
   });
 });
