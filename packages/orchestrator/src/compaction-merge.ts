@@ -13,26 +13,52 @@ import { compareRows } from './compaction-order.js';
 const READ_BATCH = 2048;
 const WRITE_BATCH = 8192;
 
+/** One input file and its place in the partition's file order (which breaks ties). */
+export interface MergeFile {
+  readonly file: string;
+  readonly order: number;
+}
+
+function readRows(file: string): AsyncIterator<Row[]> {
+  return new ParquetReader({ hive: false, followManifests: false, batchSize: READ_BATCH })
+    .read(file)
+    [Symbol.asyncIterator]();
+}
+
+/** Reads the files of one source (one file, or a chain of files whose key ranges follow each other) in turn. */
 class Cursor {
   row: Row | undefined;
   private batch: Row[] = [];
   private at = 0;
+  private fileAt = -1;
+  private rows: AsyncIterator<Row[]> | undefined;
   /** 1-based row number of `row` in its file. */
   rowNumber = 0;
 
-  constructor(
-    readonly index: number,
-    readonly file: string,
-    private readonly rows: AsyncIterator<Row[]>,
-  ) {}
+  constructor(private readonly files: readonly MergeFile[]) {}
+
+  get file(): string {
+    return this.files[Math.max(0, this.fileAt)]!.file;
+  }
+
+  /** Order of the file the current row comes from: ties between sources go to the earlier file. */
+  get order(): number {
+    return this.files[Math.max(0, this.fileAt)]!.order;
+  }
 
   /** Moves to the next row; false at the end. */
   async next(): Promise<boolean> {
     while (this.at >= this.batch.length) {
-      const r = await this.rows.next();
+      const r = this.rows ? await this.rows.next() : { done: true as const, value: undefined };
       if (r.done) {
-        this.row = undefined;
-        return false;
+        if (this.fileAt + 1 >= this.files.length) {
+          this.row = undefined;
+          return false;
+        }
+        this.fileAt++;
+        this.rows = readRows(this.files[this.fileAt]!.file);
+        this.rowNumber = 0;
+        continue;
       }
       this.batch = r.value;
       this.at = 0;
@@ -43,7 +69,7 @@ class Cursor {
   }
 
   async close(): Promise<void> {
-    await this.rows.return?.();
+    await this.rows?.return?.();
   }
 }
 
@@ -54,7 +80,7 @@ class CursorHeap {
 
   private less(a: Cursor, b: Cursor): boolean {
     const c = compareRows(this.key, a.row!, b.row!);
-    return c < 0 || (c === 0 && a.index < b.index);
+    return c < 0 || (c === 0 && a.order < b.order);
   }
 
   push(c: Cursor): void {
@@ -106,25 +132,18 @@ export interface MergeOptions {
 }
 
 /**
- * Streams the rows of `files` (each sorted by `key`) to `write` in `key` order, ties in file
- * order. With an empty key the files are concatenated. Returns the number of rows.
+ * Streams the rows of `sources` to `write` in `key` order, ties in file order. A source is a file
+ * sorted by `key`, or a chain of such files each starting at or after the end of the previous one
+ * (read one after the other: one cursor, one row group in memory). With an empty key the files
+ * are concatenated. Returns the number of rows.
  */
 export async function mergeSortedFiles(
-  files: readonly string[],
+  sources: readonly (readonly MergeFile[])[],
   key: readonly string[],
   write: (rows: Row[]) => Promise<void>,
   options: MergeOptions = {},
 ): Promise<number> {
-  const cursors = files.map(
-    (file, i) =>
-      new Cursor(
-        i,
-        file,
-        new ParquetReader({ hive: false, followManifests: false, batchSize: READ_BATCH })
-          .read(file)
-          [Symbol.asyncIterator](),
-      ),
-  );
+  const cursors = sources.map((files) => new Cursor(files));
   const heap = new CursorHeap(key);
   let out: Row[] = [];
   let rows = 0;

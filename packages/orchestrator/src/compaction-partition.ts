@@ -17,7 +17,7 @@ import {
 } from './compaction-manifest.js';
 import { mergeSortedFiles } from './compaction-merge.js';
 import { sortKeyOf } from './compaction-order.js';
-import { reduceToFanIn } from './compaction-runs.js';
+import { chainByRange, reduceToFanIn } from './compaction-runs.js';
 import type { CompactionStore, FileStamp } from './compaction-store.js';
 
 export interface PartitionJob {
@@ -173,19 +173,31 @@ export async function compactPartition(
   let written: Awaited<ReturnType<typeof session.close>>;
   const runs: string[] = [];
   try {
-    const sources = await reduceToFanIn(
-      inputs,
-      {
-        dir,
-        schema,
-        key,
-        fanIn: settings.fanIn,
-        runId: commitId,
-        logger,
-        ...(settings.signal ? { signal: settings.signal } : {}),
-      },
-      runs,
-    );
+    const files = inputs.map((file, order) => ({ file, order }));
+    const chains = key.length
+      ? chainByRange(
+          files,
+          infos.map((i) => i.ranges[key[0]!]),
+        )
+      : files.map((f) => [f]);
+    const sources =
+      chains.length <= settings.fanIn
+        ? chains
+        : (
+            await reduceToFanIn(
+              inputs,
+              {
+                dir,
+                schema,
+                key,
+                fanIn: settings.fanIn,
+                runId: commitId,
+                logger,
+                ...(settings.signal ? { signal: settings.signal } : {}),
+              },
+              runs,
+            )
+          ).map((file, order) => [{ file, order }]);
     const rows = await mergeSortedFiles(sources, key, (batch) => session.write(batch), {
       ...(settings.signal ? { signal: settings.signal } : {}),
     });

@@ -9,7 +9,7 @@
 import path from 'node:path';
 import type { Logger, Schema } from '@etl/core';
 import { ParquetWriter } from '@etl/writer-parquet';
-import { mergeSortedFiles } from './compaction-merge.js';
+import { type MergeFile, mergeSortedFiles } from './compaction-merge.js';
 
 /** Rows per row group of intermediate runs: what each run costs the next level's memory. */
 const RUN_ROW_GROUP = 8192;
@@ -22,6 +22,32 @@ export interface RunSettings {
   readonly runId: string;
   readonly logger: Logger;
   readonly signal?: AbortSignal;
+}
+
+/**
+ * Chains of files whose ranges of the first key column follow each other (the next file's
+ * minimum at or after the previous file's maximum, by the footers' statistics): hourly segments
+ * of one partition make one chain, read one file after the other instead of merged. Files
+ * without usable statistics (or with nulls in the column) are chains of their own.
+ */
+export function chainByRange(
+  files: readonly MergeFile[],
+  ranges: readonly ({ readonly min: unknown; readonly max: unknown; readonly nulls: number } | undefined)[],
+): MergeFile[][] {
+  const usable = ranges.every(
+    (r) => r !== undefined && r.nulls === 0 && (typeof r.min === 'bigint' || typeof r.min === 'number'),
+  );
+  if (!usable) return files.map((f) => [f]);
+  const chains: { files: MergeFile[]; max: number | bigint }[] = [];
+  files.forEach((f, i) => {
+    const r = ranges[i]!;
+    const chain = chains.find((c) => c.max <= (r.min as number | bigint));
+    if (chain) {
+      chain.files.push(f);
+      chain.max = r.max as number | bigint;
+    } else chains.push({ files: [f], max: r.max as number | bigint });
+  });
+  return chains.map((c) => c.files);
 }
 
 /**
@@ -55,7 +81,8 @@ export async function reduceToFanIn(
         deferPublish: true,
       });
       try {
-        await mergeSortedFiles(group, settings.key, (rows) => session.write(rows), {
+        const sources = group.map((file, order) => [{ file, order }]);
+        await mergeSortedFiles(sources, settings.key, (rows) => session.write(rows), {
           ...(settings.signal ? { signal: settings.signal } : {}),
         });
         const result = await session.close();

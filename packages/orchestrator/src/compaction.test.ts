@@ -17,6 +17,7 @@ import { ParquetWriter } from '@etl/writer-parquet';
 import { describe, expect, it } from 'vitest';
 import { compactOutput } from './compaction.js';
 import { compactionManifestPath, recoverCompactions } from './compaction-manifest.js';
+import { chainByRange } from './compaction-runs.js';
 import { localCompactionStore } from './compaction-store.js';
 import { recoverOutput } from './segment-commit.js';
 
@@ -120,6 +121,23 @@ describe('compactOutput', () => {
     expect(orders[0]).toEqual(orders[1]);
   });
 
+  it('reads files whose time ranges follow each other as one chain, however many', async () => {
+    const output = tmp();
+    const outRoot = path.join(output, 'coinbase');
+    // 12 consecutive segments plus one overlapping the 5th: two chains, under a fan-in of 2.
+    for (let s = 1; s <= 12; s++) await segmentFile(outRoot, s, [s * 10, s * 10 + 5, s * 10 + 10]);
+    await segmentFile(outRoot, 13, [52, 57]);
+    const summary = await compactOutput({ outputDir: output, fanIn: 2 });
+    expect(summary.partitions.compacted).toBe(1);
+    const rows = await rowsOf(path.join(outRoot, PARTITION));
+    expect(rows).toHaveLength(13 * 2 * 3 - 2);
+    const keys = rows.map((r) => Number((r.server_timestamp as bigint) - T0));
+    expect(keys).toEqual([...keys].sort((a, b) => a - b));
+    // Equal times across segments (segment 1's last row and segment 2's first: 20) stay in segment order.
+    const at20 = rows.filter((r) => r.server_timestamp === T0 + 20n).map((r) => r.segment);
+    expect(at20).toEqual([1, 1, 2, 2]);
+  });
+
   it('rolls over at the size limit, each file in order and continuing the previous', async () => {
     const output = tmp();
     const outRoot = path.join(output, 'coinbase');
@@ -171,6 +189,23 @@ describe('compactOutput', () => {
     expect((await compactOutput({ outputDir: output, before: '2026-08-09' })).partitions.compacted).toBe(0);
     expect(parquetIn(path.join(outRoot, PARTITION))).toHaveLength(2);
     expect((await compactOutput({ outputDir: output, before: '2026-08-10' })).partitions.compacted).toBe(1);
+  });
+});
+
+describe('chainByRange', () => {
+  const f = (order: number) => ({ file: `f${order}`, order });
+  const r = (min: bigint, max: bigint, nulls = 0) => ({ min, max, nulls });
+
+  it('chains files whose ranges follow each other, in file order', () => {
+    expect(chainByRange([f(0), f(1), f(2)], [r(0n, 10n), r(5n, 8n), r(10n, 20n)])).toEqual([
+      [f(0), f(2)],
+      [f(1)],
+    ]);
+  });
+
+  it('leaves files without statistics or with nulls on their own', () => {
+    expect(chainByRange([f(0), f(1)], [r(0n, 1n), undefined])).toEqual([[f(0)], [f(1)]]);
+    expect(chainByRange([f(0), f(1)], [r(0n, 1n, 2), r(2n, 3n)])).toEqual([[f(0)], [f(1)]]);
   });
 });
 

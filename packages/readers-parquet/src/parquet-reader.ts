@@ -21,7 +21,7 @@ import { CompactionView } from './compaction-view.js';
 import { listDatasetFiles } from './dataset-files.js';
 import { type DatasetPlan, type PlannedFile, planDataset } from './dataset-plan.js';
 import { mergeLayouts } from './dataset-schema.js';
-import { ParquetFile } from './parquet-file.js';
+import { type ColumnRange, ParquetFile } from './parquet-file.js';
 import { type PartitionPredicate, validatePartitionFilter } from './partition-filter.js';
 import { PARTITION_TYPES, type PartitionType } from './partition-values.js';
 import {
@@ -72,6 +72,11 @@ export interface ParquetFileInfo {
   readonly keyValue: Readonly<Record<string, string>>;
   /** Compression codec of the file's first column chunk (`ZSTD`, `SNAPPY`, ...), if any. */
   readonly codec: string | undefined;
+  /**
+   * Per flat column whose every row group has statistics: its smallest and largest value (as
+   * stored: timestamps as integers in the file's unit) and its null count.
+   */
+  readonly ranges: Readonly<Record<string, ColumnRange>>;
 }
 
 const DEFAULT_BATCH_SIZE = 8192;
@@ -142,7 +147,13 @@ export class ParquetReader implements Reader<Row> {
     const opened = await ParquetFile.open(file, this.parsers, this.mapping);
     try {
       const rows = opened.rowGroupRows.reduce((a, b) => a + b, 0);
-      return { rows, rowGroups: opened.rowGroupRows.length, keyValue: opened.keyValue, codec: opened.codec };
+      return {
+        rows,
+        rowGroups: opened.rowGroupRows.length,
+        keyValue: opened.keyValue,
+        codec: opened.codec,
+        ranges: opened.ranges,
+      };
     } finally {
       await opened.close();
     }
