@@ -13,7 +13,7 @@ import { type CompactionStore, localCompactionStore } from './compaction-store.j
 import { recoverOutput } from './segment-commit.js';
 
 export const DEFAULT_COMPACT_FILE_BYTES = 512 * 1024 * 1024;
-export const DEFAULT_FAN_IN = 8;
+const DEFAULT_FAN_IN = 8;
 
 export interface CompactOptions {
   /** The output root as `etl run --output` takes it; datasets are under `<outputDir>/coinbase`. */

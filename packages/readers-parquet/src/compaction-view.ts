@@ -18,7 +18,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 
-export const COMPACTIONS_DIR = '_compactions';
+const COMPACTIONS_DIR = '_compactions';
 const MAX_LEVELS = 12;
 
 interface SwapRecord {
