@@ -1,6 +1,9 @@
 /**
- * Book health: how long the reconstructed book was valid (from `book_valid` on level2 rows,
- * weighted by time), the runs while it was not, and the `quality` events of the day.
+ * Book health: how long the reconstructed book could be trusted, the spans while it could not, and
+ * the `quality` events of the day. The book is out from the message before an invalidating event
+ * (gap, reconnect, stale checkpoint, invalid level: what came after was lost) until the product's
+ * next valid message, and while its latest level2 message says `book_valid` false. The share is
+ * weighted by time between the day's first and last level2 message.
  */
 import { dayKey } from './coverage.js';
 import {
@@ -13,7 +16,7 @@ import {
   toNullableNumber,
   toNumber,
 } from './report-session.js';
-import type { BookHealth, InvalidSpan, QualityEvent } from './report-types.js';
+import type { BookHealth, QualityEvent } from './report-types.js';
 
 /**
  * One row per message time: the book as the last message at that time left it (rows of one
@@ -41,49 +44,114 @@ export const MARKED_KINDS: ReadonlySet<string> = new Set([
   'crossed_book',
 ]);
 
-interface ValidTime {
-  messages: number;
-  validNs: bigint;
-  observedNs: bigint;
+/** Event kinds after which the book cannot be known until the product's next valid message. */
+export const INVALIDATING_KINDS = ['gap', 'reconnect', 'checkpoint_stale', 'invalid_level'] as const;
+
+interface Interval {
+  from: bigint;
+  to: bigint;
+  recovered: boolean;
+  cause: string;
 }
 
-async function validTimes(session: ReportSession, filter: string): Promise<Map<string, ValidTime>> {
+interface DayTimes {
+  messages: number;
+  first: bigint;
+  last: bigint;
+  intervals: Interval[];
+}
+
+async function dayTimes(session: ReportSession, filter: string): Promise<Map<string, DayTimes>> {
   const rows = await session.rows(`
-    WITH timed AS (${timedMessages(filter)})
-    SELECT product_id, d, count(*) AS messages,
-           coalesce(sum(coalesce(next_t, t) - t), 0) AS observed_ns,
-           coalesce(sum(coalesce(next_t, t) - t) FILTER (WHERE valid), 0) AS valid_ns
-    FROM timed GROUP BY ALL`);
+    SELECT product_id, d, count(*) AS messages, min(t) AS first_ns, max(t) AS last_ns
+    FROM (${timedMessages(filter)}) GROUP BY ALL`);
   return new Map(
     rows.map((r) => [
       dayKey(String(r.product_id), String(r.d)),
-      { messages: toNumber(r.messages), validNs: nsOf(r.valid_ns), observedNs: nsOf(r.observed_ns) },
+      { messages: toNumber(r.messages), first: nsOf(r.first_ns), last: nsOf(r.last_ns), intervals: [] },
     ]),
   );
 }
 
-async function invalidSpans(session: ReportSession, filter: string): Promise<Map<string, InvalidSpan[]>> {
+/** Runs of messages after which `book_valid` was false: until the next valid message. */
+async function invalidRuns(
+  session: ReportSession,
+  filter: string,
+  days: Map<string, DayTimes>,
+): Promise<void> {
   const rows = await session.rows(`
     WITH timed AS (${timedMessages(filter)})
     SELECT product_id, d, min(t) AS from_ns, max(coalesce(next_t, t)) AS to_ns,
-           arg_max(next_t, t) IS NOT NULL AS recovered, count(*) AS messages
-    FROM timed WHERE NOT valid GROUP BY product_id, d, run ORDER BY product_id, d, from_ns`);
-  const byDay = new Map<string, InvalidSpan[]>();
+           arg_max(next_t, t) IS NOT NULL AS recovered
+    FROM timed WHERE NOT valid GROUP BY product_id, d, run`);
   for (const r of rows) {
-    const from = nsOf(r.from_ns);
-    const to = nsOf(r.to_ns);
-    const key = dayKey(String(r.product_id), String(r.d));
-    const list = byDay.get(key) ?? [];
-    list.push({
-      from: isoFromNs(from),
-      to: isoFromNs(to),
-      seconds: nsToSeconds(to - from),
-      messages: toNumber(r.messages),
+    days.get(dayKey(String(r.product_id), String(r.d)))?.intervals.push({
+      from: nsOf(r.from_ns),
+      to: nsOf(r.to_ns),
       recovered: r.recovered === true,
+      cause: 'book_valid false',
     });
-    byDay.set(key, list);
   }
-  return byDay;
+}
+
+/**
+ * The span of each invalidating event, per product it concerns: from the message before it (what
+ * came after was lost) to the product's next valid message after the event (a snapshot).
+ */
+async function eventOutages(
+  session: ReportSession,
+  filter: string,
+  selection: Selection,
+  days: Map<string, DayTimes>,
+): Promise<void> {
+  const view = session.datasets.get('quality');
+  if (view === undefined) return;
+  const kinds = INVALIDATING_KINDS.map((k) => `'${k}'`).join(', ');
+  const rows = await session.rows(`
+    WITH msgs AS (${timedMessages(filter)}),
+    products AS (SELECT DISTINCT product_id, d FROM msgs),
+    ev AS (
+      SELECT q.kind, p.product_id, p.d,
+             epoch_ns(coalesce(q.time_from, q.time_to)) AS from_ns, epoch_ns(coalesce(q.time_to, q.time_from)) AS to_ns
+      FROM quality q JOIN products p
+        ON CAST(q.date AS VARCHAR) = p.d AND (q.product_id IS NULL OR q.product_id = p.product_id)
+      WHERE ${selectionFilter(view, selection, true, 'q.')}
+        AND q.kind IN (${kinds}) AND coalesce(q.time_from, q.time_to) IS NOT NULL
+    )
+    SELECT ev.kind, ev.product_id, ev.d, ev.from_ns, ev.to_ns, v.t AS recovered_ns
+    FROM ev ASOF LEFT JOIN (SELECT product_id, d, t FROM msgs WHERE valid) v
+      ON ev.product_id = v.product_id AND ev.d = v.d AND v.t > ev.to_ns`);
+  for (const r of rows) {
+    const day = days.get(dayKey(String(r.product_id), String(r.d)));
+    if (day === undefined) continue;
+    const recovered = r.recovered_ns !== null && r.recovered_ns !== undefined;
+    day.intervals.push({
+      from: nsOf(r.from_ns),
+      to: recovered ? nsOf(r.recovered_ns) : day.last,
+      recovered,
+      cause: String(r.kind),
+    });
+  }
+}
+
+/** Overlapping or touching intervals merged, clipped to [first, last]. */
+export function mergeIntervals(intervals: readonly Interval[], first: bigint, last: bigint): Interval[] {
+  const clipped = intervals
+    .map((i) => ({ ...i, from: i.from < first ? first : i.from, to: i.to > last ? last : i.to }))
+    .filter((i) => i.to >= i.from)
+    .sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : 0));
+  const merged: Interval[] = [];
+  for (const i of clipped) {
+    const prev = merged.at(-1);
+    if (prev !== undefined && i.from <= prev.to) {
+      if (i.to > prev.to) {
+        prev.to = i.to;
+        prev.recovered = i.recovered;
+      } else if (i.to === prev.to) prev.recovered &&= i.recovered;
+      if (!prev.cause.split(', ').includes(i.cause)) prev.cause += `, ${i.cause}`;
+    } else merged.push({ ...i });
+  }
+  return merged;
 }
 
 const isoOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : isoFromNs(nsOf(v)));
@@ -128,20 +196,30 @@ export async function bookHealthByDay(
   if (view === undefined || !view.columns.has('book_valid') || !view.columns.has('server_timestamp'))
     return byDay;
   const filter = selectionFilter(view, selection);
-  const times = await validTimes(session, filter);
-  const spans = await invalidSpans(session, filter);
+  const days = await dayTimes(session, filter);
+  await invalidRuns(session, filter, days);
+  await eventOutages(session, filter, selection, days);
   const events = await qualityEvents(session, selection);
-  for (const [key, time] of times) {
+  for (const [key, day] of days) {
     const [product, date] = key.split('\u0000') as [string, string];
     const own = (events.get(date) ?? []).filter((e) => e.product_id === null || e.product_id === product);
     const counts: Record<string, number> = {};
     for (const e of own) counts[e.kind] = (counts[e.kind] ?? 0) + 1;
+    const spans = mergeIntervals(day.intervals, day.first, day.last);
+    const invalidNs = spans.reduce((sum, i) => sum + (i.to - i.from), 0n);
+    const observedNs = day.last - day.first;
     byDay.set(key, {
-      messages: time.messages,
-      valid_share: time.observedNs > 0n ? Number(time.validNs) / Number(time.observedNs) : null,
-      valid_seconds: nsToSeconds(time.validNs),
-      observed_seconds: nsToSeconds(time.observedNs),
-      invalid_spans: spans.get(key) ?? [],
+      messages: day.messages,
+      valid_share: observedNs > 0n ? Number(observedNs - invalidNs) / Number(observedNs) : null,
+      valid_seconds: nsToSeconds(observedNs - invalidNs),
+      observed_seconds: nsToSeconds(observedNs),
+      invalid_spans: spans.map((i) => ({
+        from: isoFromNs(i.from),
+        to: isoFromNs(i.to),
+        seconds: nsToSeconds(i.to - i.from),
+        recovered: i.recovered,
+        causes: i.cause.split(', '),
+      })),
       events: own,
       event_counts: counts,
       crossed_book_repairs: counts.crossed_book ?? 0,

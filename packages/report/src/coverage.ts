@@ -27,6 +27,7 @@ export type CoverageByDay = Map<string, DatasetCoverage[]>;
 export const dayKey = (product: string, date: string): string => `${product}\u0000${date}`;
 
 const MINUTE_S = 60;
+const MINUTES_PER_DAY = 1440;
 
 /** Runs of minutes absent from `minutes` (sorted epoch seconds) between its first and last. */
 export function emptySpans(minutes: readonly number[]): TimeSpan[] {
@@ -90,6 +91,7 @@ async function datasetCoverage(
       minutes_with_data: minute.length,
       empty_minutes: spans.reduce((sum, s) => sum + s.seconds / MINUTE_S, 0),
       empty_spans: spans,
+      minutes_without_data: MINUTES_PER_DAY - minute.length,
       per_minute: { minute, rows: perMinute },
     };
     const key = dayKey(product, date);

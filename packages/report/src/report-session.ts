@@ -100,15 +100,21 @@ export async function openReportSession(output: string, memoryLimit = '1GB'): Pr
  * The WHERE clause of the selection on a dataset partitioned (or not) by `date` and holding
  * `product_id`. With `connectionWide`, rows without a product (connection-wide quality events) stay.
  */
-export function selectionFilter(view: DatasetView, selection: Selection, connectionWide = false): string {
+export function selectionFilter(
+  view: DatasetView,
+  selection: Selection,
+  connectionWide = false,
+  alias = '',
+): string {
   const terms: string[] = [];
+  const product = `${alias}product_id`;
   if (selection.start !== null && view.columns.has('date'))
     terms.push(
-      `date BETWEEN DATE ${sqlString(selection.start)} AND DATE ${sqlString(selection.end ?? selection.start)}`,
+      `${alias}date BETWEEN DATE ${sqlString(selection.start)} AND DATE ${sqlString(selection.end ?? selection.start)}`,
     );
   if (selection.products !== null && view.columns.has('product_id')) {
-    const list = `product_id IN (${selection.products.map(sqlString).join(', ')})`;
-    terms.push(connectionWide ? `(${list} OR product_id IS NULL)` : list);
+    const list = `${product} IN (${selection.products.map(sqlString).join(', ')})`;
+    terms.push(connectionWide ? `(${list} OR ${product} IS NULL)` : list);
   }
   return terms.length ? terms.join(' AND ') : 'TRUE';
 }

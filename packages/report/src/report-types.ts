@@ -38,6 +38,8 @@ export interface DatasetCoverage {
   readonly minutes_with_data: number;
   /** Minutes between the first and the last row's minute holding none. */
   readonly empty_minutes: number;
+  /** Minutes of the whole UTC day holding none (before the first row and after the last too). */
+  readonly minutes_without_data: number;
   /** Runs of consecutive empty minutes (from the first empty minute's start to the end of the last). */
   readonly empty_spans: readonly TimeSpan[];
   /** Rows per minute: `minute` in epoch seconds (start of the minute), only minutes with rows. */
@@ -56,20 +58,24 @@ export interface QualityEvent {
   readonly detail: string | null;
 }
 
-/** A run of messages after which the book was not valid (`book_valid` false on level2 rows). */
+/**
+ * A span during which the book could not be trusted: from the message before an invalidating
+ * event (gap, reconnect, stale checkpoint, invalid level) or the first message leaving
+ * `book_valid` false, to the product's next valid message. Overlapping causes are merged.
+ */
 export interface InvalidSpan extends TimeSpan {
-  /** Messages in the run. */
-  readonly messages: number;
-  /** A valid message followed within the day (`to` is its time); otherwise `to` is the last message. */
+  /** A valid message followed within the day (`to` is its time); otherwise `to` is the day's last message. */
   readonly recovered: boolean;
+  /** What made it invalid: event kinds and/or `book_valid false`. */
+  readonly causes: readonly string[];
 }
 
 export interface BookHealth {
   /** Distinct message times (level2 rows of one message share a time). */
   readonly messages: number;
   /**
-   * Share of the time between the first and the last level2 message of the day during which the
-   * book (as left by the latest message) was valid; null when the day holds a single instant.
+   * Share of the time between the first and the last level2 message of the day outside every
+   * invalid span; null when the day holds a single instant.
    */
   readonly valid_share: number | null;
   readonly valid_seconds: number;
