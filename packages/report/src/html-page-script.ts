@@ -96,7 +96,33 @@ export const PAGE_SCRIPT = String.raw`
 
   function utc(ts) { return uPlot.tzDate(new Date(ts * 1e3), 'Etc/UTC'); }
 
-  function chart(container, title, series, data, axes, markers, syncKey) {
+  /** 24-hour UTC tick labels, with seconds when the view spans less than ten minutes. */
+  function timeTicks(u, splits) {
+    var span = u.scales.x.max - u.scales.x.min;
+    return splits.map(function (v) {
+      var iso = new Date(v * 1000).toISOString();
+      return span > 2 * 86400 ? iso.slice(5, 10) + ' ' + iso.slice(11, 16) : span > 600 ? iso.slice(11, 16) : iso.slice(11, 19);
+    });
+  }
+
+  /** Tick labels with as many decimals as the tick step needs (a 0.0015 bps spread stays readable). */
+  function numberTicks(u, splits, axis, space, step) {
+    var decimals = Math.max(0, Math.min(8, -Math.floor(Math.log10(Math.abs(step) || 1)) + 1));
+    return splits.map(function (v) { return v.toLocaleString('en-US', { minimumFractionDigits: decimals, maximumFractionDigits: decimals }); });
+  }
+
+  /** A y range around the data with a little room; a flat series gets a narrow band around its value. */
+  function padded(u, min, max) {
+    if (min === null || max === null) return [0, 1];
+    if (min === max) {
+      var d = Math.abs(min) * 1e-4 || 1;
+      return [min - d, max + d];
+    }
+    var pad = (max - min) * 0.05;
+    return [min - pad, max + pad];
+  }
+
+  function chart(container, title, series, data, axes, markers, syncKey, scales, xRange) {
     var box = el('div', { class: 'chart', 'data-chart': title });
     container.appendChild(el('h3', { text: title }));
     container.appendChild(box);
@@ -105,9 +131,9 @@ export const PAGE_SCRIPT = String.raw`
       height: 240,
       tzDate: utc,
       cursor: { sync: { key: syncKey } },
-      scales: { x: { time: true } },
-      series: [{ label: 'time (UTC)' }].concat(series),
-      axes: [{}].concat(axes),
+      scales: Object.assign({ x: xRange ? { time: true, range: xRange } : { time: true } }, scales || {}),
+      series: [{ label: 'time (UTC)', value: function (u, v) { return v === null ? '—' : new Date(v * 1000).toISOString().slice(11, 19); } }].concat(series),
+      axes: [{ values: timeTicks }].concat(axes.map(function (a) { return Object.assign({ values: numberTicks }, a); })),
       plugins: [markerPlugin(markers)],
     };
     var u = new uPlot(opts, data, box);
@@ -190,8 +216,8 @@ export const PAGE_SCRIPT = String.raw`
         { label: 'spread (bps)', stroke: '#d97706', width: 1, scale: 'bps', value: function (u, v) { return v === null ? '—' : v.toFixed(3); } },
       ], withBreaks(s.t, [s.mid, s.spread_bps]), [
         { scale: 'price', label: 'mid', size: 70 },
-        { scale: 'bps', side: 1, label: 'bps', grid: { show: false } },
-      ], markers, key);
+        { scale: 'bps', side: 1, label: 'spread (bps)', size: 80, grid: { show: false } },
+      ], markers, key, { price: { range: padded }, bps: { range: padded } });
     }
     var tr = day.market.trades_per_minute;
     if (tr.minute.length) {
@@ -203,7 +229,7 @@ export const PAGE_SCRIPT = String.raw`
         { label: 'taker buy', fillTo: 0, fill: 'rgba(22,163,74,0.8)', stroke: '#16a34a', paths: bars, points: { show: false } },
         { label: 'taker sell', fillTo: 0, fill: 'rgba(220,38,38,0.8)', stroke: '#dc2626', paths: bars, points: { show: false }, value: function (u, v) { return v === null ? '—' : num(-v); } },
         { label: 'undecided', fillTo: 0, fill: 'rgba(60,60,60,0.75)', stroke: '#444', paths: thin, points: { show: false } },
-      ], grid, [{ label: 'volume', size: 70 }], markers, key);
+      ], grid, [{ label: 'volume', size: 70 }], markers, key, {}, function (u, min, max) { return [min - 30, max + 30]; });
     }
     if (day.coverage.length) {
       var palette = ['#1f6feb', '#16a34a', '#d97706', '#9333ea', '#0891b2', '#be123c', '#4b5563'];
