@@ -45,7 +45,7 @@ export const MARKED_KINDS: ReadonlySet<string> = new Set([
 ]);
 
 /** Event kinds after which the book cannot be known until the product's next valid message. */
-export const INVALIDATING_KINDS = ['gap', 'reconnect', 'checkpoint_stale', 'invalid_level'] as const;
+const INVALIDATING_KINDS = ['gap', 'reconnect', 'checkpoint_stale', 'invalid_level'] as const;
 
 interface Interval {
   from: bigint;

@@ -17,7 +17,7 @@ const NOT_COVERAGE = new Set(['quality']);
 const TIME_COLUMNS = ['server_timestamp', 'timestamp', 'time', 'event_time', 'start'];
 
 /** The column a dataset's rows are placed in time by: a trade's own time, else the message's. */
-export function timeColumnOf(view: DatasetView): string | undefined {
+function timeColumnOf(view: DatasetView): string | undefined {
   if (view.name === 'market_trades' && view.columns.has('time')) return 'time';
   return TIME_COLUMNS.find((c) => view.columns.get(c)?.startsWith('TIMESTAMP'));
 }

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 
-export const sqlString = (s: string): string => `'${s.replaceAll("'", "''")}'`;
+const sqlString = (s: string): string => `'${s.replaceAll("'", "''")}'`;
 export const sqlIdent = (s: string): string => `"${s.replaceAll('"', '""')}"`;
 
 export interface Selection {
@@ -34,7 +34,7 @@ async function isDirectory(p: string): Promise<boolean> {
 }
 
 /** `<output>/coinbase` when it exists (what `etl run --output` writes), else `<output>` itself. */
-export async function datasetRoot(output: string): Promise<string> {
+async function datasetRoot(output: string): Promise<string> {
   const source = path.join(output, 'coinbase');
   return (await isDirectory(source)) ? source : output;
 }

@@ -15,7 +15,6 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 export const GENERATED_DATE = '2026-08-10';
-export const GENERATED_PRODUCTS = ['BTC-USD', 'ETH-USD'] as const;
 export const BAD_LINES = 3;
 
 const DAY_START_S = Date.parse(`${GENERATED_DATE}T00:00:00Z`) / 1000;

@@ -6,7 +6,7 @@ import { silentLogger } from '@etl/core';
 import { ETLJob } from '@etl/orchestrator';
 import { generateDay } from './generate-day.js';
 
-export const SAMPLE_SEGMENT = path.resolve(
+const SAMPLE_SEGMENT = path.resolve(
   import.meta.dirname,
   '../../../../tooling/fixtures/sample/ready/coinbase/segment_20260809T21_00001.ndjson',
 );
