@@ -107,8 +107,15 @@ export const PAGE_SCRIPT = String.raw`
 
   /** Tick labels with as many decimals as the tick step needs (a 0.0015 bps spread stays readable). */
   function numberTicks(u, splits, axis, space, step) {
-    var decimals = Math.max(0, Math.min(8, -Math.floor(Math.log10(Math.abs(step) || 1)) + 1));
+    var decimals = Math.max(0, Math.min(12, -Math.floor(Math.log10(Math.abs(step) || 1)) + 1));
     return splits.map(function (v) { return v.toLocaleString('en-US', { minimumFractionDigits: decimals, maximumFractionDigits: decimals }); });
+  }
+
+  /** Room for the longest tick label and the axis title, so they never overlap. */
+  function axisSize(u, values) {
+    var longest = 0;
+    (values || []).forEach(function (v) { longest = Math.max(longest, String(v).length); });
+    return Math.max(50, longest * 7 + 30);
   }
 
   /** A y range around the data with a little room; a flat series gets a narrow band around its value. */
@@ -133,7 +140,7 @@ export const PAGE_SCRIPT = String.raw`
       cursor: { sync: { key: syncKey } },
       scales: Object.assign({ x: xRange ? { time: true, range: xRange } : { time: true } }, scales || {}),
       series: [{ label: 'time (UTC)', value: function (u, v) { return v === null ? '—' : new Date(v * 1000).toISOString().slice(11, 19); } }].concat(series),
-      axes: [{ values: timeTicks }].concat(axes.map(function (a) { return Object.assign({ values: numberTicks }, a); })),
+      axes: [{ values: timeTicks }].concat(axes.map(function (a) { return Object.assign({ values: numberTicks, size: axisSize }, a); })),
       plugins: [markerPlugin(markers)],
     };
     var u = new uPlot(opts, data, box);
@@ -215,8 +222,8 @@ export const PAGE_SCRIPT = String.raw`
         { label: 'mid', stroke: '#1f6feb', width: 1.25, scale: 'price', value: function (u, v) { return v === null ? '—' : num(v); } },
         { label: 'spread (bps)', stroke: '#d97706', width: 1, scale: 'bps', value: function (u, v) { return v === null ? '—' : v.toFixed(3); } },
       ], withBreaks(s.t, [s.mid, s.spread_bps]), [
-        { scale: 'price', label: 'mid', size: 70 },
-        { scale: 'bps', side: 1, label: 'spread (bps)', size: 80, grid: { show: false } },
+        { scale: 'price', label: 'mid' },
+        { scale: 'bps', side: 1, label: 'spread (bps)', grid: { show: false } },
       ], markers, key, { price: { range: padded }, bps: { range: padded } });
     }
     var tr = day.market.trades_per_minute;
@@ -229,14 +236,14 @@ export const PAGE_SCRIPT = String.raw`
         { label: 'taker buy', fillTo: 0, fill: 'rgba(22,163,74,0.8)', stroke: '#16a34a', paths: bars, points: { show: false } },
         { label: 'taker sell', fillTo: 0, fill: 'rgba(220,38,38,0.8)', stroke: '#dc2626', paths: bars, points: { show: false }, value: function (u, v) { return v === null ? '—' : num(-v); } },
         { label: 'undecided', fillTo: 0, fill: 'rgba(60,60,60,0.75)', stroke: '#444', paths: thin, points: { show: false } },
-      ], grid, [{ label: 'volume', size: 70 }], markers, key, {}, function (u, min, max) { return [min - 30, max + 30]; });
+      ], grid, [{ label: 'volume' }], markers, key, {}, function (u, min, max) { return [min - 30, max + 30]; });
     }
     if (day.coverage.length) {
       var palette = ['#1f6feb', '#16a34a', '#d97706', '#9333ea', '#0891b2', '#be123c', '#4b5563'];
       chart(section, 'coverage: rows per minute', day.coverage.map(function (c, i) {
         return { label: c.dataset, stroke: palette[i % palette.length], width: 1.25, paths: uPlot.paths.stepped({ align: 1 }) };
       }), minuteGrid(day.coverage.map(function (c) { return { minute: c.per_minute.minute, values: c.per_minute.rows }; })),
-      [{ label: 'rows', size: 70 }], markers, key);
+      [{ label: 'rows' }], markers, key);
       section.appendChild(table(['dataset', 'rows', 'first', 'last', 'minutes with rows', 'empty minutes'], day.coverage.map(function (c) {
         return [c.dataset, num(c.rows), clock(c.first), clock(c.last), c.minutes_with_data, c.empty_minutes];
       }), 'coverage'));
