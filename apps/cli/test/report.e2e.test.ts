@@ -92,8 +92,10 @@ describe('etl report', () => {
     [['report', '--output', 'OUT', '--date', '2026-08-09', '--end-date', '2026-08-09'], /either --date/],
     [['report', '--output', 'OUT', '--start-date', '2026-08-10', '--end-date', '2026-08-09'], /is after/],
     [['report', '--output', 'OUT', '--html', '/nonexistent/dir/r.html'], /directory does not exist/],
+    [['report', '--output', 'ROOT'], /--output .* holds no dataset/],
+    [['report', '--output', 'OUT', '--product', ','], /names no product/],
   ])('exits 2 for %j', async (args, message) => {
-    const r = await etl(args.map((a) => (a === 'OUT' ? output : a)));
+    const r = await etl(args.map((a) => (a === 'OUT' ? output : a === 'ROOT' ? root : a)));
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
   });

@@ -66,8 +66,14 @@ async function createViews(connection: DuckDBConnection, root: string): Promise<
   return views;
 }
 
+/** What every output of `etl run` holds at its root: without either, `root` is some other directory. */
+const ROOT_MARKERS = ['_manifests', 'level2', 'market_trades', 'quality'];
+
 export async function openReportSession(output: string, memoryLimit = '1GB'): Promise<ReportSession> {
   const root = await datasetRoot(output);
+  const isOutput = (await Promise.all(ROOT_MARKERS.map((m) => isDirectory(path.join(root, m))))).some(
+    Boolean,
+  );
   const spill = await mkdtemp(path.join(tmpdir(), 'etl-report-'));
   const instance = await DuckDBInstance.create(':memory:', {
     memory_limit: memoryLimit,
@@ -75,7 +81,7 @@ export async function openReportSession(output: string, memoryLimit = '1GB'): Pr
   });
   const connection = await instance.connect();
   try {
-    const datasets = await createViews(connection, root);
+    const datasets = isOutput ? await createViews(connection, root) : new Map<string, DatasetView>();
     return {
       root,
       datasets,

@@ -4,7 +4,14 @@
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { buildReport, formatReport, writeHtmlReport } from '@etl/report';
+import { ConfigError } from '@etl/core';
+import {
+  buildReport,
+  formatReport,
+  type QualityReport,
+  type ReportOptions,
+  writeHtmlReport,
+} from '@etl/report';
 import type { CliIO, Flags } from '../command-spec.js';
 import { toJson } from '../format.js';
 import { UsageError } from '../usage-error.js';
@@ -53,6 +60,21 @@ async function checkHtmlTarget(file: string): Promise<void> {
     );
 }
 
+/** The report; the API's option errors become usage errors in the flags' own words. */
+async function build(options: ReportOptions): Promise<QualityReport> {
+  try {
+    return await buildReport(options);
+  } catch (error) {
+    if (error instanceof ConfigError && error.key === 'output')
+      throw new UsageError(
+        `--output ${options.output} holds no dataset (give the directory etl run --output wrote)`,
+      );
+    if (error instanceof ConfigError && error.key === 'products')
+      throw new UsageError('--product names no product (e.g. --product BTC-USD,ETH-USD)');
+    throw error;
+  }
+}
+
 export async function reportCommand(flags: Flags, io: CliIO): Promise<number> {
   const f = flags as ReportFlags;
   checkFlags(f);
@@ -60,7 +82,7 @@ export async function reportCommand(flags: Flags, io: CliIO): Promise<number> {
   if (!(await stat(output).catch(() => undefined))?.isDirectory())
     throw new UsageError(`--output ${output} is not a directory (give the directory etl run --output wrote)`);
   if (f.html !== undefined) await checkHtmlTarget(f.html);
-  const report = await buildReport({
+  const report = await build({
     output,
     ...(f.date !== undefined ? { date: f.date } : {}),
     ...(f['start-date'] !== undefined ? { startDate: f['start-date'] } : {}),
