@@ -6,7 +6,14 @@
 export const PAGE_SCRIPT = String.raw`
 (function () {
   'use strict';
+  var started = performance.now();
   var report = JSON.parse(document.getElementById('report-data').textContent);
+  // Seconds are embedded as differences (see forPage in html-report.ts).
+  report.days.forEach(function (day) {
+    var t = day.market.seconds.t;
+    for (var i = 1; i < t.length; i++) t[i] += t[i - 1];
+  });
+  var parsed = performance.now();
   var root = document.getElementById('report');
   var MARKED = { gap: 1, reconnect: 1, checkpoint_stale: 1, invalid_level: 1, crossed_book: 1 };
   var charts = [];
@@ -144,6 +151,9 @@ export const PAGE_SCRIPT = String.raw`
       plugins: [markerPlugin(markers)],
     };
     var u = new uPlot(opts, data, box);
+    var xs = u.data[0];
+    // What the chart holds, for a reader of the DOM (the tests): first and last x, and points.
+    box.setAttribute('data-x', xs[0] + ',' + xs[xs.length - 1] + ',' + xs.length);
     charts.push({ u: u, container: container });
     return u;
   }
@@ -281,6 +291,8 @@ export const PAGE_SCRIPT = String.raw`
   window.addEventListener('resize', function () {
     charts.forEach(function (c) { c.u.setSize({ width: Math.max(400, c.container.clientWidth - 8), height: 240 }); });
   });
+  // For whoever measures the page (the tests print it): figures parsed, then everything drawn.
+  document.body.setAttribute('data-timing-ms', (parsed - started).toFixed(0) + ' parse, ' + (performance.now() - parsed).toFixed(0) + ' draw');
   document.body.setAttribute('data-rendered', String(charts.length));
 })();
 `;

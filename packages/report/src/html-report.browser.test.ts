@@ -24,8 +24,9 @@ interface Rendered {
   sections: {
     product: string;
     date: string;
-    charts: { title: string; series: number; markers: Record<string, number> }[];
+    charts: { title: string; series: number; markers: Record<string, number>; x: string }[];
   }[];
+  timing: string;
 }
 
 let browser: Browser;
@@ -62,13 +63,15 @@ async function render(report: QualityReport, name: string): Promise<Rendered> {
             // uPlot's legend has one row per series, the x series first.
             series: chart.querySelectorAll('.u-legend .u-series').length - 1,
             markers,
-            canvas: chart.querySelector('canvas') !== null,
+            x: chart.getAttribute('data-x') ?? '',
           };
         }),
       })),
     );
     await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
-    return { errors, requests, sections };
+    const timing = await page.$eval('body', (b) => b.getAttribute('data-timing-ms') ?? '');
+    console.info(`${name}: ${timing} (ms in the page, no timing asserted)`);
+    return { errors, requests, sections, timing };
   } finally {
     await page.close();
   }
@@ -127,6 +130,10 @@ describe('the HTML report in Chromium', () => {
       // Known from the injection: gap, reconnect and stale checkpoint spans, the 30 empty minutes.
       expect(markers).toMatchObject({ invalid: 3, nodata: 1 });
       for (const chart of section.charts) expect(chart.markers).toEqual(markers);
+      // The mid chart holds every second of the day's series (plus one break per hole), decoded.
+      const t = day.market.seconds.t;
+      const breaks = t.filter((v, k) => k > 0 && v - (t[k - 1] as number) > 60).length;
+      expect(section.charts[0]?.x).toBe(`${t[0]},${t.at(-1)},${t.length + breaks}`);
     }
     expect(statSync(path.join(ARTIFACTS, 'report-generated-day.png')).size).toBeGreaterThan(10_000);
   }, 240_000);
