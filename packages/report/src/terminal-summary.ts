@@ -67,7 +67,8 @@ function gapLines(day: ProductDayReport, limit: number, paint: Paint): string[] 
   if (book === null) return [];
   const entries: { at: string; text: string }[] = [];
   for (const e of book.events) {
-    if (!MARKED_KINDS.has(e.kind)) continue;
+    // Crossed books are counted on the book line: listed one by one they would bury the gaps.
+    if (!MARKED_KINDS.has(e.kind) || e.kind === 'crossed_book') continue;
     const span =
       e.time_from && e.time_to
         ? `${clock(e.time_from)} → ${clock(e.time_to)}`
