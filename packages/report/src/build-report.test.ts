@@ -163,6 +163,15 @@ describe('on the real bundled segment', () => {
     expect(day.market.trades.count).toBe(147);
   });
 
+  it('gives the same figures when the datasets are partitioned otherwise (date a column, not a directory)', async () => {
+    const other = await processedSample({
+      level2: { partition_cols: ['product_id'] },
+      market_trades: { partition_cols: [] },
+    });
+    const again = await buildReport({ output: other.output, date: '2026-08-09' });
+    expect(again.days).toEqual(report.days);
+  });
+
   it('counts the input from the manifest', async () => {
     const q = await sql(
       `SELECT input.lines AS lines FROM read_json('${path.join(processed.output, 'coinbase', '_manifests', '*.json')}')`,

@@ -17,7 +17,10 @@ export interface Processed {
   readonly output: string;
 }
 
-async function convert(fill: (ready: string) => void): Promise<Processed> {
+async function convert(
+  fill: (ready: string) => void,
+  channelConfig?: Record<string, unknown>,
+): Promise<Processed> {
   const root = mkdtempSync(path.join(tmpdir(), 'etl-report-test-'));
   const ready = path.join(root, 'raw', 'ready', 'coinbase');
   mkdirSync(ready, { recursive: true });
@@ -32,9 +35,12 @@ async function convert(fill: (ready: string) => void): Promise<Processed> {
   return { ready, output };
 }
 
-/** The real bundled segment (BTC-USD, 2026-08-09, 25 s). */
-export function processedSample(): Promise<Processed> {
-  return convert((ready) => cpSync(SAMPLE_SEGMENT, path.join(ready, path.basename(SAMPLE_SEGMENT))));
+/** The real bundled segment (BTC-USD, 2026-08-09, 25 s), optionally with other channel settings (partition columns). */
+export function processedSample(channelConfig?: Record<string, unknown>): Promise<Processed> {
+  return convert(
+    (ready) => cpSync(SAMPLE_SEGMENT, path.join(ready, path.basename(SAMPLE_SEGMENT))),
+    channelConfig,
+  );
 }
 
 /** The generated day (see generate-day.ts), plus a segment of garbage that fails (in failed/). */
