@@ -61,7 +61,7 @@ function deltas(t: readonly number[]): number[] {
 
 /**
  * The figures as the page embeds them: per-second series rounded for the screen (a spread in bps
- * to 6 significant digits, a mid to 12) and their seconds as differences from the previous one
+ * to 8 significant digits, a mid to 12) and their seconds as differences from the previous one
  * (mostly `1`), which makes the page of a busy day half as large; the rest as is.
  */
 function forPage(report: QualityReport): QualityReport {
@@ -74,7 +74,7 @@ function forPage(report: QualityReport): QualityReport {
         seconds: {
           t: deltas(day.market.seconds.t),
           mid: day.market.seconds.mid.map(significant(12)),
-          spread_bps: day.market.seconds.spread_bps.map(significant(6)),
+          spread_bps: day.market.seconds.spread_bps.map(significant(8)),
         },
       },
     })),
