@@ -93,6 +93,7 @@ describe('etl report', () => {
     [['report', '--output', 'OUT', '--start-date', '2026-08-10', '--end-date', '2026-08-09'], /is after/],
     [['report', '--output', 'OUT', '--html', '/nonexistent/dir/r.html'], /directory does not exist/],
     [['report', '--output', 'ROOT'], /--output .* holds no dataset/],
+    [['report', '--output', 's3://bucket/processed'], /reads a local output directory/],
     [['report', '--output', 'OUT', '--product', ','], /names no product/],
   ])('exits 2 for %j', async (args, message) => {
     const r = await etl(args.map((a) => (a === 'OUT' ? output : a === 'ROOT' ? root : a)));

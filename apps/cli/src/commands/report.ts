@@ -79,6 +79,10 @@ export async function reportCommand(flags: Flags, io: CliIO): Promise<number> {
   const f = flags as ReportFlags;
   checkFlags(f);
   const output = f.output as string;
+  if (/^s3:\/\//i.test(output))
+    throw new UsageError(
+      `--output ${output}: etl report reads a local output directory; sync the prefix to a local directory first (e.g. aws s3 sync)`,
+    );
   if (!(await stat(output).catch(() => undefined))?.isDirectory())
     throw new UsageError(`--output ${output} is not a directory (give the directory etl run --output wrote)`);
   if (f.html !== undefined) await checkHtmlTarget(f.html);
