@@ -168,6 +168,12 @@ describe('on the real bundled segment', () => {
       level2: { partition_cols: ['product_id'] },
       market_trades: { partition_cols: [] },
     });
+    const files = await sql(
+      `SELECT file FROM glob('${path.join(other.output, 'coinbase', '**', '*.parquet')}')
+       WHERE file LIKE '%/level2/%' OR file LIKE '%/market_trades/%'`,
+    );
+    expect(files.length).toBe(2);
+    for (const f of files) expect(String(f.file)).not.toContain('date=');
     const again = await buildReport({ output: other.output, date: '2026-08-09' });
     expect(again.days).toEqual(report.days);
   });

@@ -31,6 +31,7 @@ async function convert(
     outputDir: output,
     deleteAfterProcessing: false,
     logger: silentLogger,
+    ...(channelConfig ? { channelConfig } : {}),
   }).processAll();
   return { ready, output };
 }
