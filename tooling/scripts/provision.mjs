@@ -19,6 +19,11 @@ const REQUIREMENTS = [
   { command: 'zstd', apt: 'zstd', tests: '@etl/readers-ndjson (.zst segments)' },
   { command: 'strace', apt: 'strace', tests: 'tests that trace the system calls a command makes' },
   { command: 'jq', apt: 'jq', tests: "@etl/examples (the READMEs' commands pipe `etl … --json` into jq)" },
+  {
+    command: 'chromium',
+    apt: 'chromium',
+    tests: '@etl/report (the HTML report is rendered in headless Chromium)',
+  },
 ];
 
 const onPath = (command) =>
