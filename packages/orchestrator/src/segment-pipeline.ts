@@ -7,17 +7,13 @@
 import { unlink } from 'node:fs/promises';
 import path from 'node:path';
 import {
-  ConfigError,
   EtlError,
   type Logger,
-  type Processor,
-  ProcessorChain,
+  type ProcessorChain,
   type ProcessorRegistry,
   type Row,
-  type Schema,
   type Stats,
   silentLogger,
-  type WriteSession,
   type WrittenFile,
 } from '@etl/core';
 import { AdvancedTradeLineScanner } from '@etl/processors-coinbase';
@@ -33,16 +29,15 @@ import { CheckpointStore } from './checkpoint-store.js';
 import {
   buildCoinbaseChain,
   type CoinbaseSource,
-  coinbaseDatasetPartitions,
   coinbaseDatasetSchema,
   isChannelDataset,
 } from './coinbase-chain.js';
 import { committedManifest, datasetCounts, NO_STATS, settingsFingerprint } from './committed-segment.js';
-import { routeRows } from './dataset-router.js';
+import { DatasetSink } from './dataset-sink.js';
 import { assertInputUnchanged, assertSameInput, InputHasher, inputStat } from './input-identity.js';
 import { inputNameLogger } from './input-name-logger.js';
 import { storageId } from './name-budget.js';
-import { PartitionValueGuard } from './partition-value-guard.js';
+import { chainCheckpoint, PluginFlow, restoreChain } from './plugin-flow.js';
 import { exactLinesOf } from './quarantine-lines.js';
 import { QuarantineSpool } from './quarantine-spool.js';
 import {
@@ -134,7 +129,7 @@ export class CoinbaseSegmentPipeline {
     this.logger = options.logger ?? silentLogger;
     // Creating the plugin processors once checks every `processors` entry now: a misspelt name is
     // a config error at start, not a failure of every segment (which would move them to failed/).
-    this.pluginChains();
+    this.pluginFlow(buildCoinbaseChain(this.channels).stateful, this.logger);
   }
 
   /**
@@ -202,13 +197,14 @@ export class CoinbaseSegmentPipeline {
       logger,
       ...(this.options.source ? { source: this.options.source } : {}),
     });
+    const plugins = this.pluginFlow(stateful, logger);
     const checkpoints =
       this.options.checkpoints === false
         ? undefined
         : new CheckpointStore(path.join(this.outRoot, '_state', 'checkpoints'));
     if (checkpoints) {
       const stored = await checkpoints.loadBefore(inputId);
-      if (stored) stateful.restore(stored.state);
+      if (stored) restoreChain(stateful, plugins, stored.state, this.logger);
     }
 
     const writer = new ParquetWriter({
@@ -219,79 +215,21 @@ export class CoinbaseSegmentPipeline {
       ...(this.options.rowGroupSize ? { rowGroupSize: this.options.rowGroupSize } : {}),
       ...(this.options.maxRowsPerFile ? { maxRowsPerFile: this.options.maxRowsPerFile } : {}),
     });
-    const sessions = new Map<string, WriteSession<Row>>();
-    const guards = new Map<string, PartitionValueGuard>();
-    const guarded = (
-      dataset: string,
-      partitionCols: readonly string[],
-      rows: readonly Row[],
-    ): readonly Row[] => {
-      let guard = guards.get(dataset);
-      if (!guard)
-        guards.set(
-          dataset,
-          (guard = new PartitionValueGuard(partitionCols, path.join(this.outRoot, dataset), quarantine)),
-        );
-      return guard.filter(rows);
-    };
-    const plugins = this.pluginChains();
-    // Asked once per batch and dataset; processors build extended schemas anew each time.
-    const schemas = new Map<string, Schema | undefined>();
-    const outputSchemaFor = (dataset: string): Schema | undefined => {
-      if (!schemas.has(dataset)) schemas.set(dataset, computeSchema(dataset));
-      return schemas.get(dataset);
-    };
-    const computeSchema = (dataset: string): Schema | undefined => coinbaseDatasetSchema(stateful, dataset);
-    const partitionsFor = (dataset: string): readonly string[] =>
-      coinbaseDatasetPartitions(this.channels, dataset);
-    const sessionFor = (
-      dataset: string,
-      schema: Schema,
-      partitionCols: readonly string[],
-    ): WriteSession<Row> => {
-      let s = sessions.get(dataset);
-      if (!s) {
-        s = writer.open({
-          path: path.join(this.outRoot, dataset),
-          schema,
-          partitionCols,
-          inputId,
-          deferPublish: true,
-          metadata: {
-            'etl.source': this.options.source ?? SOURCE,
-            'etl.dataset': dataset,
-            'etl.segment': path.basename(file),
-          },
-        });
-        sessions.set(dataset, s);
-      }
-      return s;
-    };
-    const write = async (rows: readonly Row[]): Promise<void> => {
-      for (const [dataset, list] of routeRows(rows)) {
-        const builtin = isChannelDataset(dataset);
-        if (builtin && !enabled(dataset as BuiltinDataset)) continue;
-        if (!builtin && only && !only.has(dataset)) continue;
-        const schema = outputSchemaFor(dataset);
-        if (!schema) {
-          this.logger.warn('rows for a dataset without a schema were dropped', {
-            dataset,
-            rows: list.length,
-          });
-          continue;
-        }
-        const plugin = plugins.get(dataset);
-        if (plugin) {
-          for (const out of plugin) {
-            const produced = out.chain.process(list);
-            await this.writePlugin(out, produced, schema, sessionFor);
-          }
-          if (plugin.some((p) => p.replaces)) continue;
-        }
-        const partitionCols = partitionsFor(dataset);
-        await sessionFor(dataset, schema, partitionCols).write(guarded(dataset, partitionCols, list));
-      }
-    };
+    const sink = new DatasetSink({
+      outRoot: this.outRoot,
+      channels: this.channels,
+      stateful,
+      plugins,
+      writer,
+      quarantine,
+      ...(only ? { only } : {}),
+      logger: this.logger,
+    });
+    sink.startUnit({
+      inputId,
+      source: this.options.source ?? SOURCE,
+      metadata: { 'etl.segment': path.basename(file) },
+    });
 
     let checkpointTemp: string | undefined;
     try {
@@ -299,21 +237,12 @@ export class CoinbaseSegmentPipeline {
         if (opts.signal?.aborted)
           throw new EtlError(`${file}: interrupted; the segment was rolled back`, 'E_ABORTED');
         sniffer.observe(batch);
-        await write(chain.process(batch));
+        await sink.write(chain.process(batch));
         await quarantine.flush();
       }
-      await write(chain.flush());
-      for (const [dataset, list] of plugins) {
-        for (const out of list) {
-          const schema = outputSchemaFor(dataset);
-          if (schema) await this.writePlugin(out, out.chain.flush(), schema, sessionFor);
-        }
-      }
-      const written: { dataset: string; file: WrittenFile }[] = [];
-      for (const [dataset, session] of sessions) {
-        const result = await session.close();
-        for (const f of result.files) written.push({ dataset, file: f });
-      }
+      await sink.write(chain.flush());
+      await sink.flushPlugins();
+      const written = await sink.close();
       // Throws (nothing committed, the input goes to failed/) when the segment must not be deleted.
       // No dataset selected (a state pass, segment-state-pass.ts) writes nothing on purpose.
       const verdict: SegmentVerdict =
@@ -325,7 +254,7 @@ export class CoinbaseSegmentPipeline {
       const quarantineTemp = await quarantine.finish(exactLinesOf(file));
       if (quarantineTemp) side.push({ kind: 'quarantine', path: quarantine.file, tempPath: quarantineTemp });
       if (checkpoints) {
-        const saved = await checkpoints.saveTemporary(inputId, stateful.checkpoint());
+        const saved = await checkpoints.saveTemporary(inputId, chainCheckpoint(stateful, plugins));
         checkpointTemp = saved.tempPath;
         side.push({ kind: 'checkpoint', ...saved });
       }
@@ -374,7 +303,7 @@ export class CoinbaseSegmentPipeline {
     } catch (error) {
       // Past the commit point the temporaries belong to the manifest: recovery publishes them.
       if (error instanceof SegmentPublishError) throw error;
-      await Promise.all([...sessions.values()].map((s) => s.abort().catch(() => {})));
+      await sink.abort();
       await quarantine.discard();
       if (checkpointTemp) await unlink(checkpointTemp).catch(() => {});
       throw error;
@@ -432,53 +361,10 @@ export class CoinbaseSegmentPipeline {
     });
   }
 
-  private pluginChains(): Map<string, PluginOutput[]> {
-    const out = new Map<string, PluginOutput[]>();
-    const registry = this.options.registry;
-    for (const channel of Object.values(this.channels)) {
-      if (!channel.processors.length) continue;
-      if (!registry) {
-        throw new ConfigError(
-          `etl.channels.${channel.dataset}.processors`,
-          'names plugin processors, but no plugins are loaded (list them under "plugins")',
-        );
-      }
-      const list: PluginOutput[] = channel.processors.map((ref, i) => {
-        const processor = registry.create(
-          ref.use,
-          ref.options ?? {},
-          { logger: this.logger },
-          `etl.channels.${channel.dataset}.processors[${i}]`,
-        );
-        return {
-          chain: new ProcessorChain<Row, Row>([processor as Processor<Row, Row>]),
-          dataset: ref.output ?? channel.dataset,
-          replaces: ref.output === undefined,
-          partitionCols: ref.partitionCols ?? channel.partitionCols,
-        };
-      });
-      out.set(channel.dataset, list);
-    }
-    return out;
+  /** The plugin processors of one input (their state comes from the checkpoint, as the books'). */
+  private pluginFlow(stateful: ProcessorChain<Row, Row>, logger: Logger): PluginFlow {
+    return new PluginFlow(this.channels, this.options.registry, logger, (channel) =>
+      coinbaseDatasetSchema(stateful, channel),
+    );
   }
-
-  private async writePlugin(
-    out: PluginOutput,
-    rows: readonly Row[],
-    inputSchema: Schema,
-    sessionFor: (dataset: string, schema: Schema, partitionCols: readonly string[]) => WriteSession<Row>,
-  ): Promise<void> {
-    if (!rows.length) return;
-    const schema = out.chain.outputSchema(inputSchema);
-    if (!schema)
-      throw new Error(`processor ${out.chain.name} declares no output schema for dataset ${out.dataset}`);
-    await sessionFor(out.dataset, schema, out.partitionCols).write(rows);
-  }
-}
-
-interface PluginOutput {
-  readonly chain: ProcessorChain<Row, Row>;
-  readonly dataset: string;
-  readonly replaces: boolean;
-  readonly partitionCols: readonly string[];
 }

@@ -14,9 +14,9 @@
 import { readdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import {
-  ConfigError,
   type Logger,
   type ProcessorChain,
+  type ProcessorRegistry,
   type QuarantineEntry,
   type QuarantineSink,
   type Row,
@@ -24,20 +24,15 @@ import {
   type Stats,
   silentLogger,
   type WriteResult,
-  type WriteSession,
   type WrittenFile,
 } from '@etl/core';
 import { DEFAULT_COMPRESSION, ParquetWriter, type ParquetWriterOptions } from '@etl/writer-parquet';
 import { type ChannelConfigMap, type ResolvedChannels, resolveChannelConfig } from './channel-config.js';
 import { CheckpointStore } from './checkpoint-store.js';
-import {
-  buildCoinbaseChain,
-  coinbaseDatasetPartitions,
-  coinbaseDatasetSchema,
-  isChannelDataset,
-} from './coinbase-chain.js';
-import { routeRows } from './dataset-router.js';
+import { buildCoinbaseChain, coinbaseDatasetSchema } from './coinbase-chain.js';
+import { DatasetSink } from './dataset-sink.js';
 import { LiveFeatures, type LiveFeaturesOptions } from './live-features.js';
+import { chainCheckpoint, PluginFlow, restoreChain } from './plugin-flow.js';
 import { QuarantineCollector } from './quarantine-file.js';
 import { commitSegment, manifestPath, readManifest, recoverOutput } from './segment-commit.js';
 import type { DatasetSummary } from './segment-pipeline.js';
@@ -58,6 +53,8 @@ export interface CoinbaseStreamPipelineOptions {
   readonly rowGroupSize?: number;
   /** Live feature options; `false` computes none. */
   readonly features?: LiveFeaturesOptions | false;
+  /** Processors that channel configs may name (plugins). */
+  readonly registry?: ProcessorRegistry;
   readonly logger?: Logger;
 }
 
@@ -136,7 +133,8 @@ export class CoinbaseStreamPipeline {
   private rollRowCount = 0;
   private rollFirst = 0;
   private rollQuarantine = new QuarantineCollector();
-  private readonly sessions = new Map<string, WriteSession<Row>>();
+  private readonly plugins: PluginFlow;
+  private readonly sink: DatasetSink;
   private position = 0;
   private committedPosition = 0;
   private commitInFlight: Promise<void> | undefined;
@@ -160,14 +158,6 @@ export class CoinbaseStreamPipeline {
     this.only = options.channels ? new Set(options.channels) : undefined;
     this.rollIntervalMs = options.rollIntervalMs ?? 60_000;
     this.rollRows = options.rollRows ?? 1_000_000;
-    for (const c of Object.values(this.channels)) {
-      if (c.processors.length > 0) {
-        throw new ConfigError(
-          `etl.channels.${c.dataset}.processors`,
-          'plugin processors are not supported on the live stream yet',
-        );
-      }
-    }
     const built = buildCoinbaseChain(this.channels, {
       quarantine: this.quarantine,
       logger: this.logger,
@@ -175,11 +165,26 @@ export class CoinbaseStreamPipeline {
     });
     this.chain = built.chain;
     this.stateful = built.stateful;
+    this.plugins = new PluginFlow(this.channels, options.registry, this.logger, (channel) =>
+      coinbaseDatasetSchema(built.stateful, channel),
+    );
     this.features = options.features === false ? undefined : new LiveFeatures(options.features ?? {});
     this.writer = new ParquetWriter({
       compression: options.compression ?? DEFAULT_COMPRESSION,
       logger: this.logger,
+      // A row that does not fit its schema goes to the roll's quarantine, as in a segment.
+      quarantine: this.quarantine,
       ...(options.rowGroupSize ? { rowGroupSize: options.rowGroupSize } : {}),
+    });
+    this.sink = new DatasetSink({
+      outRoot: this.outRoot,
+      channels: this.channels,
+      stateful: this.stateful,
+      plugins: this.plugins,
+      writer: this.writer,
+      quarantine: this.quarantine,
+      ...(this.only ? { only: this.only } : {}),
+      logger: this.logger,
     });
     this.store = new CheckpointStore(path.join(this.outRoot, '_state', 'stream', this.name));
   }
@@ -198,7 +203,7 @@ export class CoinbaseStreamPipeline {
       if (!stored) break;
       if (await readManifest(manifestPath(this.outRoot, stored.segment))) {
         const state = stored.state as StreamState;
-        this.stateful.restore(state.chain);
+        restoreChain(this.stateful, this.plugins, state.chain, this.logger);
         this.features?.restore(state.features);
         this.position = state.position;
         this.committedPosition = state.position;
@@ -266,6 +271,11 @@ export class CoinbaseStreamPipeline {
       this.rollStartedAt = performance.now();
       this.rollFirst = batch[0]!.line;
       this.inputName = batch[0]!.file;
+      this.sink.startUnit({
+        inputId: this.rollId,
+        source: 'coinbase',
+        metadata: { 'etl.stream': this.inputName, 'etl.roll': this.rollId },
+      });
     }
     const rows = this.chain.process(batch);
     if (this.features) {
@@ -275,42 +285,10 @@ export class CoinbaseStreamPipeline {
         options.onFeatures?.(features);
       }
     }
-    for (const [dataset, list] of routeRows(rows)) {
-      if (isChannelDataset(dataset) && !this.channels[dataset].enabled) continue;
-      if (this.only && !this.only.has(dataset)) continue;
-      const session = this.sessionFor(dataset);
-      if (!session) continue;
-      await session.write(list);
-      this.rollRowCount += list.length;
-    }
+    this.rollRowCount += await this.sink.write(rows);
     this.rollRecords += batch.length;
     this.records += batch.length;
     this.position = batch[batch.length - 1]!.line;
-  }
-
-  private sessionFor(dataset: string): WriteSession<Row> | undefined {
-    let session = this.sessions.get(dataset);
-    if (session) return session;
-    const schema = coinbaseDatasetSchema(this.stateful, dataset);
-    if (!schema) {
-      this.logger.warn('rows for a dataset without a schema were dropped', { dataset });
-      return undefined;
-    }
-    session = this.writer.open({
-      path: path.join(this.outRoot, dataset),
-      schema,
-      partitionCols: coinbaseDatasetPartitions(this.channels, dataset),
-      inputId: this.rollId,
-      deferPublish: true,
-      metadata: {
-        'etl.source': 'coinbase',
-        'etl.dataset': dataset,
-        'etl.stream': this.inputName,
-        'etl.roll': this.rollId,
-      },
-    });
-    this.sessions.set(dataset, session);
-    return session;
   }
 
   /**
@@ -323,19 +301,18 @@ export class CoinbaseStreamPipeline {
     if (this.commitInFlight) await this.commitInFlight;
     const roll: ClosedRoll = {
       inputId: this.rollId,
-      closing: [...this.sessions].map(([dataset, session]) => ({ dataset, result: session.close() })),
+      closing: [...this.sink.detach()].map(([dataset, session]) => ({ dataset, result: session.close() })),
       quarantine: this.rollQuarantine,
       source: `${this.inputName}#${this.rollFirst}-${this.position}`,
       records: this.rollRecords,
       state: {
         position: this.position,
-        chain: this.stateful.checkpoint(),
+        chain: chainCheckpoint(this.stateful, this.plugins),
         features: this.features ? this.features.checkpoint() : null,
       },
     };
     // Closing sessions settle later; a failure is reported by finishCommit, not as unhandled.
     for (const c of roll.closing) c.result.catch(() => undefined);
-    this.sessions.clear();
     this.rollQuarantine = new QuarantineCollector();
     this.rollRecords = 0;
     this.rollRowCount = 0;
@@ -393,8 +370,7 @@ export class CoinbaseStreamPipeline {
   }
 
   private async abortRoll(): Promise<void> {
-    await Promise.all([...this.sessions.values()].map((s) => s.abort().catch(() => {})));
-    this.sessions.clear();
+    await this.sink.abort();
   }
 
   /** Keeps the state of the last few rolls only (the latest is all a restart needs). */
