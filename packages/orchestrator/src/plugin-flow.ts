@@ -115,7 +115,11 @@ class ChannelPlugins {
   checkpoint(): ChannelPluginState {
     return {
       uses: this.entries.map((e) => e.use),
-      states: this.entries.map((e) => (e.processor.checkpoint ? e.processor.checkpoint() : null)),
+      // A copy taken now: the live stream saves it later, while the processor goes on, and a
+      // plugin may well return its live objects.
+      states: this.entries.map((e) =>
+        e.processor.checkpoint ? structuredClone(e.processor.checkpoint()) : null,
+      ),
     };
   }
 
