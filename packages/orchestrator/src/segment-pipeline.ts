@@ -9,9 +9,7 @@ import path from 'node:path';
 import {
   EtlError,
   type Logger,
-  type ProcessorChain,
   type ProcessorRegistry,
-  type Row,
   type Stats,
   silentLogger,
   type WrittenFile,
@@ -26,18 +24,12 @@ import {
   resolveChannelConfig,
 } from './channel-config.js';
 import { CheckpointStore } from './checkpoint-store.js';
-import {
-  buildCoinbaseChain,
-  type CoinbaseSource,
-  coinbaseDatasetSchema,
-  isChannelDataset,
-} from './coinbase-chain.js';
+import { type CoinbaseSource, isChannelDataset } from './coinbase-chain.js';
 import { committedManifest, datasetCounts, NO_STATS, settingsFingerprint } from './committed-segment.js';
-import { DatasetSink } from './dataset-sink.js';
+import { ConversionRunner, checkPluginConfig } from './conversion-runner.js';
 import { assertInputUnchanged, assertSameInput, InputHasher, inputStat } from './input-identity.js';
 import { inputNameLogger } from './input-name-logger.js';
 import { storageId } from './name-budget.js';
-import { chainCheckpoint, PluginFlow, restoreChain } from './plugin-flow.js';
 import { exactLinesOf } from './quarantine-lines.js';
 import { QuarantineSpool } from './quarantine-spool.js';
 import {
@@ -129,7 +121,7 @@ export class CoinbaseSegmentPipeline {
     this.logger = options.logger ?? silentLogger;
     // Creating the plugin processors once checks every `processors` entry now: a misspelt name is
     // a config error at start, not a failure of every segment (which would move them to failed/).
-    this.pluginFlow(buildCoinbaseChain(this.channels).stateful, this.logger);
+    checkPluginConfig(this.channels, options.registry, this.logger);
   }
 
   /**
@@ -192,21 +184,6 @@ export class CoinbaseSegmentPipeline {
       ...(this.options.batchSize ? { batchSize: this.options.batchSize } : {}),
       ...(this.options.maxErrors !== undefined ? { maxErrors: this.options.maxErrors } : {}),
     });
-    const { chain, stateful } = buildCoinbaseChain(this.channels, {
-      quarantine,
-      logger,
-      ...(this.options.source ? { source: this.options.source } : {}),
-    });
-    const plugins = this.pluginFlow(stateful, logger);
-    const checkpoints =
-      this.options.checkpoints === false
-        ? undefined
-        : new CheckpointStore(path.join(this.outRoot, '_state', 'checkpoints'));
-    if (checkpoints) {
-      const stored = await checkpoints.loadBefore(inputId);
-      if (stored) restoreChain(stateful, plugins, stored.state, this.logger);
-    }
-
     const writer = new ParquetWriter({
       compression: this.options.compression ?? DEFAULT_COMPRESSION,
       logger,
@@ -215,17 +192,25 @@ export class CoinbaseSegmentPipeline {
       ...(this.options.rowGroupSize ? { rowGroupSize: this.options.rowGroupSize } : {}),
       ...(this.options.maxRowsPerFile ? { maxRowsPerFile: this.options.maxRowsPerFile } : {}),
     });
-    const sink = new DatasetSink({
+    const runner = new ConversionRunner({
       outRoot: this.outRoot,
       channels: this.channels,
-      stateful,
-      plugins,
+      ...(this.options.source ? { source: this.options.source } : {}),
+      registry: this.options.registry,
       writer,
       quarantine,
-      ...(only ? { only } : {}),
-      logger: this.logger,
+      only,
+      logger,
     });
-    sink.startUnit({
+    const checkpoints =
+      this.options.checkpoints === false
+        ? undefined
+        : new CheckpointStore(path.join(this.outRoot, '_state', 'checkpoints'));
+    if (checkpoints) {
+      const stored = await checkpoints.loadBefore(inputId);
+      if (stored) runner.restore(stored.state, this.logger);
+    }
+    runner.startUnit({
       inputId,
       source: this.options.source ?? SOURCE,
       metadata: { 'etl.segment': path.basename(file) },
@@ -237,24 +222,23 @@ export class CoinbaseSegmentPipeline {
         if (opts.signal?.aborted)
           throw new EtlError(`${file}: interrupted; the segment was rolled back`, 'E_ABORTED');
         sniffer.observe(batch);
-        await sink.write(chain.process(batch));
+        await runner.process(batch);
         await quarantine.flush();
       }
-      await sink.write(chain.flush());
-      await sink.flushPlugins();
-      const written = await sink.close();
+      await runner.finishInput();
+      const written = await runner.close();
       // Throws (nothing committed, the input goes to failed/) when the segment must not be deleted.
       // No dataset selected (a state pass, segment-state-pass.ts) writes nothing on purpose.
       const verdict: SegmentVerdict =
         only?.size === 0
           ? { kind: 'delete' }
-          : this.judge(inputName, reader.stats(), chain.stats(), quarantine, written, sniffer, enabled);
+          : this.judge(inputName, reader.stats(), runner.stats(), quarantine, written, sniffer, enabled);
       // The quarantine file and the state after the segment are committed with its output.
       const side: { kind: string; path: string; tempPath: string }[] = [];
       const quarantineTemp = await quarantine.finish(exactLinesOf(file));
       if (quarantineTemp) side.push({ kind: 'quarantine', path: quarantine.file, tempPath: quarantineTemp });
       if (checkpoints) {
-        const saved = await checkpoints.saveTemporary(inputId, chainCheckpoint(stateful, plugins));
+        const saved = await checkpoints.saveTemporary(inputId, runner.checkpoint());
         checkpointTemp = saved.tempPath;
         side.push({ kind: 'checkpoint', ...saved });
       }
@@ -298,12 +282,12 @@ export class CoinbaseSegmentPipeline {
         bytesIn: readerStats.bytesIn,
         manifest,
         ...(verdict.kind === 'keep' ? { keepInput: verdict.reason, skippedLines: verdict.skippedLines } : {}),
-        stats: { reader: readerStats, chain: chain.stats(), writer: writer.stats() },
+        stats: { reader: readerStats, chain: runner.stats(), writer: writer.stats() },
       };
     } catch (error) {
       // Past the commit point the temporaries belong to the manifest: recovery publishes them.
       if (error instanceof SegmentPublishError) throw error;
-      await sink.abort();
+      await runner.abort();
       await quarantine.discard();
       if (checkpointTemp) await unlink(checkpointTemp).catch(() => {});
       throw error;
@@ -359,12 +343,5 @@ export class CoinbaseSegmentPipeline {
       written: (d) => isChannelDataset(d) && enabled(d as BuiltinDataset),
       feed: sniffer.feed,
     });
-  }
-
-  /** The plugin processors of one input (their state comes from the checkpoint, as the books'). */
-  private pluginFlow(stateful: ProcessorChain<Row, Row>, logger: Logger): PluginFlow {
-    return new PluginFlow(this.channels, this.options.registry, logger, (channel) =>
-      coinbaseDatasetSchema(stateful, channel),
-    );
   }
 }

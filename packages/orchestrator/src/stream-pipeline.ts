@@ -15,7 +15,6 @@ import { readdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import {
   type Logger,
-  type ProcessorChain,
   type ProcessorRegistry,
   type QuarantineEntry,
   type QuarantineSink,
@@ -29,10 +28,8 @@ import {
 import { DEFAULT_COMPRESSION, ParquetWriter, type ParquetWriterOptions } from '@etl/writer-parquet';
 import { type ChannelConfigMap, type ResolvedChannels, resolveChannelConfig } from './channel-config.js';
 import { CheckpointStore } from './checkpoint-store.js';
-import { buildCoinbaseChain, coinbaseDatasetSchema } from './coinbase-chain.js';
-import { DatasetSink } from './dataset-sink.js';
+import { ConversionRunner } from './conversion-runner.js';
 import { LiveFeatures, type LiveFeaturesOptions } from './live-features.js';
-import { chainCheckpoint, PluginFlow, restoreChain } from './plugin-flow.js';
 import { QuarantineCollector } from './quarantine-file.js';
 import { commitSegment, manifestPath, readManifest, recoverOutput } from './segment-commit.js';
 import type { DatasetSummary } from './segment-pipeline.js';
@@ -119,8 +116,6 @@ export class CoinbaseStreamPipeline {
   private readonly only: ReadonlySet<string> | undefined;
   private readonly rollIntervalMs: number;
   private readonly rollRows: number;
-  private readonly chain: ProcessorChain<SourceRecord, Row>;
-  private readonly stateful: ProcessorChain<Row, Row>;
   private readonly features: LiveFeatures | undefined;
   private readonly writer: ParquetWriter;
   private readonly store: CheckpointStore;
@@ -133,8 +128,7 @@ export class CoinbaseStreamPipeline {
   private rollRowCount = 0;
   private rollFirst = 0;
   private rollQuarantine = new QuarantineCollector();
-  private readonly plugins: PluginFlow;
-  private readonly sink: DatasetSink;
+  private readonly runner: ConversionRunner;
   private position = 0;
   private committedPosition = 0;
   private commitInFlight: Promise<void> | undefined;
@@ -158,16 +152,6 @@ export class CoinbaseStreamPipeline {
     this.only = options.channels ? new Set(options.channels) : undefined;
     this.rollIntervalMs = options.rollIntervalMs ?? 60_000;
     this.rollRows = options.rollRows ?? 1_000_000;
-    const built = buildCoinbaseChain(this.channels, {
-      quarantine: this.quarantine,
-      logger: this.logger,
-      messagesEndAtBatchEnd: true,
-    });
-    this.chain = built.chain;
-    this.stateful = built.stateful;
-    this.plugins = new PluginFlow(this.channels, options.registry, this.logger, (channel) =>
-      coinbaseDatasetSchema(built.stateful, channel),
-    );
     this.features = options.features === false ? undefined : new LiveFeatures(options.features ?? {});
     this.writer = new ParquetWriter({
       compression: options.compression ?? DEFAULT_COMPRESSION,
@@ -176,15 +160,15 @@ export class CoinbaseStreamPipeline {
       quarantine: this.quarantine,
       ...(options.rowGroupSize ? { rowGroupSize: options.rowGroupSize } : {}),
     });
-    this.sink = new DatasetSink({
+    this.runner = new ConversionRunner({
       outRoot: this.outRoot,
       channels: this.channels,
-      stateful: this.stateful,
-      plugins: this.plugins,
+      registry: options.registry,
       writer: this.writer,
       quarantine: this.quarantine,
-      ...(this.only ? { only: this.only } : {}),
+      only: this.only,
       logger: this.logger,
+      messagesEndAtBatchEnd: true,
     });
     this.store = new CheckpointStore(path.join(this.outRoot, '_state', 'stream', this.name));
   }
@@ -203,7 +187,7 @@ export class CoinbaseStreamPipeline {
       if (!stored) break;
       if (await readManifest(manifestPath(this.outRoot, stored.segment))) {
         const state = stored.state as StreamState;
-        restoreChain(this.stateful, this.plugins, state.chain, this.logger);
+        this.runner.restore(state.chain);
         this.features?.restore(state.features);
         this.position = state.position;
         this.committedPosition = state.position;
@@ -252,7 +236,7 @@ export class CoinbaseStreamPipeline {
       quarantinedLines: this.quarantinedLines,
       elapsedS: (performance.now() - started) / 1000,
       stats: {
-        chain: this.chain.stats(),
+        chain: this.runner.stats(),
         writer: this.writer.stats(),
         ...(this.features ? { features: this.features.stats() } : {}),
       },
@@ -271,21 +255,24 @@ export class CoinbaseStreamPipeline {
       this.rollStartedAt = performance.now();
       this.rollFirst = batch[0]!.line;
       this.inputName = batch[0]!.file;
-      this.sink.startUnit({
+      this.runner.startUnit({
         inputId: this.rollId,
         source: 'coinbase',
         metadata: { 'etl.stream': this.inputName, 'etl.roll': this.rollId },
       });
     }
-    const rows = this.chain.process(batch);
-    if (this.features) {
-      const features = this.features.update(rows);
-      if (features.length > 0) {
-        this.featureRows += features.length;
-        options.onFeatures?.(features);
-      }
-    }
-    this.rollRowCount += await this.sink.write(rows);
+    const features = this.features;
+    this.rollRowCount += await this.runner.process(
+      batch,
+      features &&
+        ((rows) => {
+          const out = features.update(rows);
+          if (out.length > 0) {
+            this.featureRows += out.length;
+            options.onFeatures?.(out);
+          }
+        }),
+    );
     this.rollRecords += batch.length;
     this.records += batch.length;
     this.position = batch[batch.length - 1]!.line;
@@ -301,13 +288,13 @@ export class CoinbaseStreamPipeline {
     if (this.commitInFlight) await this.commitInFlight;
     const roll: ClosedRoll = {
       inputId: this.rollId,
-      closing: [...this.sink.detach()].map(([dataset, session]) => ({ dataset, result: session.close() })),
+      closing: [...this.runner.detach()].map(([dataset, session]) => ({ dataset, result: session.close() })),
       quarantine: this.rollQuarantine,
       source: `${this.inputName}#${this.rollFirst}-${this.position}`,
       records: this.rollRecords,
       state: {
         position: this.position,
-        chain: chainCheckpoint(this.stateful, this.plugins),
+        chain: this.runner.checkpoint(),
         features: this.features ? this.features.checkpoint() : null,
       },
     };
@@ -370,7 +357,7 @@ export class CoinbaseStreamPipeline {
   }
 
   private async abortRoll(): Promise<void> {
-    await this.sink.abort();
+    await this.runner.abort();
   }
 
   /** Keeps the state of the last few rolls only (the latest is all a restart needs). */
