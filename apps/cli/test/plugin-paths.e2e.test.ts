@@ -236,3 +236,28 @@ describe('a stateful plugin chain on market_trades, loaded by path from the conf
         });
   });
 });
+
+describe('a plugin config error on the worker and stream paths', () => {
+  it('exits 2 naming the entry, before connecting to Redis or NATS', async () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'etl-plugin-errors-'));
+    const config = path.join(root, 'bad.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        etl: { channels: { market_trades: { processors: [{ use: 'rolling-vwp', output: 'x' }] } } },
+        plugins: [path.join(PLUGINS, 'rolling-vwap.mjs')],
+      }),
+    );
+    const output = path.join(root, 'out');
+    // Nothing listens on port 1: reaching the connection would be a different error (exit 1).
+    for (const args of [
+      ['worker', '--queue', 'redis://127.0.0.1:1', '--output', output, '--config', config],
+      ['stream', '--from', 'nats://127.0.0.1:1', '--output', output, '--config', config],
+    ]) {
+      const r = await etl(args);
+      expect(r.code, `${args[0]}: ${r.stderr}`).toBe(2);
+      expect(r.stderr).toContain('etl.channels.market_trades.processors[0]');
+      expect(r.stderr).toContain('rolling-vwap');
+    }
+  });
+});
