@@ -70,7 +70,7 @@ export class DatasetSink {
       // Plugins see their channel's rows whichever datasets are written: their state must not
       // depend on it (a state pass writes none).
       if (plugins.has(dataset)) {
-        written += await this.writePluginRows(dataset, plugins.process(dataset, list));
+        for (const out of plugins.process(dataset, list)) written += await this.putPluginRows(out);
         continue;
       }
       if (only && !only.has(dataset)) continue;
@@ -90,7 +90,7 @@ export class DatasetSink {
   /** End of input: what the plugin processors held back. */
   async flushPlugins(): Promise<number> {
     let written = 0;
-    for (const out of this.options.plugins.flush()) written += await this.putPluginRows(out.dataset, out);
+    for (const out of this.options.plugins.flush()) written += await this.putPluginRows(out);
     return written;
   }
 
@@ -120,16 +120,10 @@ export class DatasetSink {
     await Promise.all([...sessions.values()].map((s) => s.abort().catch(() => {})));
   }
 
-  private async writePluginRows(channel: string, outs: readonly PluginRows[]): Promise<number> {
-    let written = 0;
-    for (const out of outs) written += await this.putPluginRows(channel, out);
-    return written;
-  }
-
-  private putPluginRows(channel: string, out: PluginRows): Promise<number> {
+  private putPluginRows(out: PluginRows): Promise<number> {
     const only = this.options.only;
     // A plugin's own dataset is written with its channel's (or when named itself).
-    if (only && !only.has(out.dataset) && !only.has(channel)) return Promise.resolve(0);
+    if (only && !only.has(out.dataset) && !only.has(out.channel)) return Promise.resolve(0);
     return this.put(out.dataset, out.rows, out.schema, out.partitionCols);
   }
 

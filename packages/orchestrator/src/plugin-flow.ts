@@ -21,6 +21,8 @@ import type { BuiltinDataset, ResolvedChannels } from './channel-config.js';
 
 /** Rows one step of a channel's plugins emitted for one dataset. */
 export interface PluginRows {
+  /** The channel whose plugins emitted them. */
+  readonly channel: BuiltinDataset;
   readonly dataset: string;
   readonly rows: readonly Row[];
   readonly schema: Schema;
@@ -95,6 +97,7 @@ class ChannelPlugins {
       carried = step(e, carried);
       if (e.output !== undefined && carried.length)
         out.push({
+          channel: this.channel,
           dataset: e.output,
           rows: carried,
           schema: this.schemaOf(i, e.output),
@@ -104,6 +107,7 @@ class ChannelPlugins {
     });
     if (main?.length)
       out.push({
+        channel: this.channel,
         dataset: this.channel,
         rows: main,
         schema: this.schemaOf(this.mainIndex, this.channel),

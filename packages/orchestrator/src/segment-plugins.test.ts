@@ -6,7 +6,15 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { definePlugin, type Processor, ProcessorRegistry, type Row, StatsCollector } from '@etl/core';
+import {
+  col,
+  definePlugin,
+  defineSchema,
+  type Processor,
+  ProcessorRegistry,
+  type Row,
+  StatsCollector,
+} from '@etl/core';
 import { describe, expect, it } from 'vitest';
 import { CoinbaseSegmentPipeline } from './segment-pipeline.js';
 
@@ -44,8 +52,24 @@ function echo(): Processor<Row, Row> {
   };
 }
 
+/** Counts trades and emits the count only when flushed, at the end of a segment. */
+function tally(): Processor<Row, Row> {
+  let n = 0;
+  const stats = new StatsCollector('tally');
+  return {
+    name: 'tally',
+    outputSchema: () => defineSchema([col.int32('trades', { nullable: false })]),
+    process: (batch) => {
+      n += batch.length;
+      return [];
+    },
+    flush: () => [{ trades: n }],
+    stats: () => stats.snapshot(),
+  };
+}
+
 const registry = new ProcessorRegistry().register(
-  definePlugin({ name: 'echo-plugin', version: '1.0.0', processors: { echo } }),
+  definePlugin({ name: 'echo-plugin', version: '1.0.0', processors: { echo, tally } }),
 );
 
 describe('CoinbaseSegmentPipeline with a plugin', () => {
@@ -84,5 +108,21 @@ describe('CoinbaseSegmentPipeline with a plugin', () => {
       )
     ).getRowObjects();
     expect(ids.map((r) => r.trade_id)).toEqual(['a#1', 'c#3', 'd#4']);
+  });
+
+  it('writes what a plugin flushes at the end of a segment when its channel is the one selected', async () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'etl-segment-flush-'));
+    const file = path.join(root, 'segment_20260809T21_00001.ndjson');
+    writeFileSync(file, `${[tradeLine('a', 1), tradeLine('b', 2)].join('\n')}\n`);
+    const pipeline = new CoinbaseSegmentPipeline({
+      outputDir: path.join(root, 'out'),
+      registry,
+      channelConfig: {
+        market_trades: { processors: [{ use: 'tally', output: 'trade_tally', partition_cols: [] }] },
+      },
+    });
+    const result = await pipeline.processSegment(file, { channels: ['market_trades'] });
+    expect(result.datasets.trade_tally?.rows).toBe(1);
+    expect(result.datasets.market_trades?.rows).toBe(2);
   });
 });
