@@ -2,11 +2,10 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { LogLevel } from '@etl/core';
 import { ConsoleLogger, type LogFormat } from '@etl/core/internal';
-import { ETLJob, type JobSummary } from '@etl/orchestrator';
+import { ETLJob, type JobSummary, loadPlugins } from '@etl/orchestrator';
 import type { Flags } from '../command-spec.js';
 import { type EtlConfig, loadConfig, maxErrorsOf, maxErrorsWording, sourceOf } from '../config.js';
 import { datasetTable, formatBytes, formatCount, toJson } from '../format.js';
-import { loadPlugins } from '../plugins.js';
 import { ProgressBar } from '../progress.js';
 import {
   checkInputDir,
