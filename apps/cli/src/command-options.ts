@@ -69,6 +69,13 @@ export const SOURCE_OPTION: OptionSpec = {
   help: 'the feed the captures hold: coinbase (Advanced Trade) or coinbase-exchange (the legacy Exchange feed)',
 };
 
+/** `run` and `watch` also load a source another package publishes (see source-choice.ts). */
+export const SOURCE_PACKAGE_OPTION: OptionSpec = {
+  ...SOURCE_OPTION,
+  value: 'coinbase|coinbase-exchange|<package or path>',
+  help: `${SOURCE_OPTION.help}, or a source package (npm name or path to a module made with defineSource of @etl/core) whose datasets are written under --output/<its directory>`,
+};
+
 export const MAX_ERRORS_OPTION: OptionSpec = {
   name: 'max-errors',
   type: 'string',

@@ -1,14 +1,15 @@
 import { ConfigError } from '@etl/core';
+import { coinbaseSource } from '@etl/processors-coinbase';
 import { describe, expect, it } from 'vitest';
-import { camelizeKeys, DEFAULT_CHANNEL_CONFIG, resolveChannelConfig } from './channel-config.js';
+import { camelizeKeys, defaultChannels, resolveChannelConfig } from './channel-config.js';
 
 describe('resolveChannelConfig', () => {
   it('keeps the seed defaults: level2 and trades by product and date, ticker by date and hour', () => {
     const c = resolveChannelConfig({});
-    expect(c.level2.partitionCols).toEqual(['product_id', 'date']);
-    expect(c.market_trades.partitionCols).toEqual(['product_id', 'date']);
-    expect(c.ticker.partitionCols).toEqual(['date', 'hour']);
-    expect(c).toEqual(DEFAULT_CHANNEL_CONFIG);
+    expect(c.level2!.partitionCols).toEqual(['product_id', 'date']);
+    expect(c.market_trades!.partitionCols).toEqual(['product_id', 'date']);
+    expect(c.ticker!.partitionCols).toEqual(['date', 'hour']);
+    expect(c).toEqual(defaultChannels(coinbaseSource));
   });
 
   it("accepts the seed's snake_case keys and merges processor options over the defaults", () => {
@@ -16,15 +17,18 @@ describe('resolveChannelConfig', () => {
       level2: { partition_cols: ['date'], processor_options: { compute_features: false, depth_levels: [5] } },
       ticker: { enabled: false },
     });
-    expect(c.level2.partitionCols).toEqual(['date']);
-    expect(c.level2.processorOptions).toEqual({
+    expect(c.level2!.partitionCols).toEqual(['date']);
+    expect(c.level2!.processorOptions).toEqual({
       addDerivedFields: true,
       reconstructLob: true,
       computeFeatures: false,
       depthLevels: [5],
+      depthBps: [10],
+      crossedPolicy: 'remove-stale',
+      sequenceCheck: 'auto',
     });
-    expect(c.ticker.enabled).toBe(false);
-    expect(c.market_trades.enabled).toBe(true);
+    expect(c.ticker!.enabled).toBe(false);
+    expect(c.market_trades!.enabled).toBe(true);
   });
 
   it('names the bad key in errors', () => {
@@ -50,7 +54,7 @@ describe('resolveChannelConfig', () => {
         processors: ['vwap', { use: 'bars/vwap', options: { window_minutes: 5 }, output: 'vwap_5m' }],
       },
     });
-    expect(c.market_trades.processors).toEqual([
+    expect(c.market_trades!.processors).toEqual([
       { use: 'vwap' },
       { use: 'bars/vwap', options: { windowMinutes: 5 }, output: 'vwap_5m' },
     ]);

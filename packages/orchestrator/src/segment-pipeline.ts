@@ -15,20 +15,15 @@ import {
   type ProcessorRegistry,
   type Row,
   type Schema,
+  type Source,
   type Stats,
   silentLogger,
   type WriteSession,
   type WrittenFile,
 } from '@etl/core';
-import { AdvancedTradeLineScanner } from '@etl/processors-coinbase';
 import { NDJSONReader } from '@etl/readers-ndjson';
 import { DEFAULT_COMPRESSION, type ParquetCompression, ParquetWriter } from '@etl/writer-parquet';
-import {
-  type BuiltinDataset,
-  type ChannelConfigMap,
-  type ResolvedChannels,
-  resolveChannelConfig,
-} from './channel-config.js';
+import { type ChannelConfigMap, type ResolvedChannels, resolveChannelConfig } from './channel-config.js';
 import { CheckpointStore } from './checkpoint-store.js';
 import {
   buildCoinbaseChain,
@@ -54,13 +49,14 @@ import {
 } from './segment-commit.js';
 import { segmentId } from './segment-id.js';
 import { FeedSniffer, judgeSegment, type SegmentVerdict } from './segment-verdict.js';
+import { resolveSource } from './sources.js';
 
 export type { CoinbaseSource } from './coinbase-chain.js';
 
 export interface CoinbaseSegmentPipelineOptions {
   /** Root of the output; datasets land in `<outputDir>/coinbase/<dataset>/`. */
   readonly outputDir: string;
-  /** Which feed the segments hold (default 'coinbase'); both fill the same datasets. */
+  /** Which feed the segments hold: a built-in source's name (default 'coinbase') or a `defineSource` value. */
   readonly source?: CoinbaseSource;
   /** Seed-style (snake_case) or camelCase channel config, merged over the defaults. */
   readonly channelConfig?: ChannelConfigMap | Record<string, unknown>;
@@ -125,12 +121,15 @@ export class CoinbaseSegmentPipeline {
   readonly outputDir: string;
   readonly outRoot: string;
   readonly channels: ResolvedChannels;
+  /** What the segments hold: datasets, parser and processors (see `defineSource`). */
+  readonly source: Source;
   private readonly logger: Logger;
 
   constructor(private readonly options: CoinbaseSegmentPipelineOptions) {
     this.outputDir = options.outputDir;
-    this.outRoot = path.join(options.outputDir, SOURCE);
-    this.channels = resolveChannelConfig(options.channelConfig ?? {});
+    this.source = resolveSource(options.source);
+    this.outRoot = path.join(options.outputDir, this.source.directory);
+    this.channels = resolveChannelConfig(options.channelConfig ?? {}, undefined, this.source);
     this.logger = options.logger ?? silentLogger;
     // Creating the plugin processors once checks every `processors` entry now: a misspelt name is
     // a config error at start, not a failure of every segment (which would move them to failed/).
@@ -147,10 +146,10 @@ export class CoinbaseSegmentPipeline {
     const inputId = storageId(segmentId(file));
     const segment = path.basename(file);
     const only = opts.channels ? new Set(opts.channels) : undefined;
-    const enabled = (d: BuiltinDataset) => this.channels[d].enabled && (!only || only.has(d));
+    const enabled = (d: string) => this.channels[d]?.enabled === true && (!only || only.has(d));
     const info = await inputStat(file);
     const config = settingsFingerprint({
-      source: this.options.source ?? SOURCE,
+      source: this.source.name,
       channels: this.channels,
       only: opts.channels ? [...opts.channels].sort() : null,
       compression: this.options.compression ?? DEFAULT_COMPRESSION,
@@ -192,15 +191,15 @@ export class CoinbaseSegmentPipeline {
       quarantine,
       onFileChunk: hasher.update,
       logger,
-      // Advanced Trade: the dominant l2_data lines skip JSON.parse (RawParser falls back to it).
-      ...(this.options.source === 'coinbase-exchange' ? {} : { lineParser: new AdvancedTradeLineScanner() }),
+      // The source's fast path (Advanced Trade: l2_data lines skip JSON.parse).
+      ...(this.source.lineParser ? { lineParser: this.source.lineParser() } : {}),
       ...(this.options.batchSize ? { batchSize: this.options.batchSize } : {}),
       ...(this.options.maxErrors !== undefined ? { maxErrors: this.options.maxErrors } : {}),
     });
     const { chain, stateful } = buildCoinbaseChain(this.channels, {
       quarantine,
       logger,
-      ...(this.options.source ? { source: this.options.source } : {}),
+      source: this.source,
     });
     const checkpoints =
       this.options.checkpoints === false
@@ -241,9 +240,10 @@ export class CoinbaseSegmentPipeline {
       if (!schemas.has(dataset)) schemas.set(dataset, computeSchema(dataset));
       return schemas.get(dataset);
     };
-    const computeSchema = (dataset: string): Schema | undefined => coinbaseDatasetSchema(stateful, dataset);
+    const computeSchema = (dataset: string): Schema | undefined =>
+      coinbaseDatasetSchema(stateful, dataset, this.source);
     const partitionsFor = (dataset: string): readonly string[] =>
-      coinbaseDatasetPartitions(this.channels, dataset);
+      coinbaseDatasetPartitions(this.channels, dataset, this.source);
     const sessionFor = (
       dataset: string,
       schema: Schema,
@@ -258,7 +258,7 @@ export class CoinbaseSegmentPipeline {
           inputId,
           deferPublish: true,
           metadata: {
-            'etl.source': this.options.source ?? SOURCE,
+            'etl.source': this.source.name,
             'etl.dataset': dataset,
             'etl.segment': path.basename(file),
           },
@@ -268,9 +268,9 @@ export class CoinbaseSegmentPipeline {
       return s;
     };
     const write = async (rows: readonly Row[]): Promise<void> => {
-      for (const [dataset, list] of routeRows(rows)) {
-        const builtin = isChannelDataset(dataset);
-        if (builtin && !enabled(dataset as BuiltinDataset)) continue;
+      for (const [dataset, list] of routeRows(this.source, rows)) {
+        const builtin = isChannelDataset(dataset, this.source);
+        if (builtin && !enabled(dataset)) continue;
         if (!builtin && only && !only.has(dataset)) continue;
         const schema = outputSchemaFor(dataset);
         if (!schema) {
@@ -410,7 +410,7 @@ export class CoinbaseSegmentPipeline {
     quarantine: QuarantineSpool,
     written: readonly { dataset: string; file: WrittenFile }[],
     sniffer: FeedSniffer,
-    enabled: (d: BuiltinDataset) => boolean,
+    enabled: (d: string) => boolean,
   ): SegmentVerdict {
     const messages: Record<string, number> = {};
     // The feed parser is the chain's first stage; it counts accepted messages as `messages:<name>`.
@@ -420,14 +420,14 @@ export class CoinbaseSegmentPipeline {
     for (const { dataset, file: f } of written) rowsWritten[dataset] = (rowsWritten[dataset] ?? 0) + f.rows;
     return judgeSegment({
       input,
-      source: this.options.source ?? SOURCE,
+      source: this.source,
       lines: readerStats.recordsIn,
       quarantinedLines: quarantine.lineCount,
       cutLines: quarantine.cutLineCount,
       firstCutLine: quarantine.firstCutLineNumber,
       messages,
       rowsWritten,
-      written: (d) => isChannelDataset(d) && enabled(d as BuiltinDataset),
+      written: (d) => isChannelDataset(d, this.source) && enabled(d),
       feed: sniffer.feed,
     });
   }

@@ -27,6 +27,7 @@ import {
   type WriteSession,
   type WrittenFile,
 } from '@etl/core';
+import { coinbaseSource } from '@etl/processors-coinbase';
 import { DEFAULT_COMPRESSION, ParquetWriter, type ParquetWriterOptions } from '@etl/writer-parquet';
 import { type ChannelConfigMap, type ResolvedChannels, resolveChannelConfig } from './channel-config.js';
 import { CheckpointStore } from './checkpoint-store.js';
@@ -275,8 +276,8 @@ export class CoinbaseStreamPipeline {
         options.onFeatures?.(features);
       }
     }
-    for (const [dataset, list] of routeRows(rows)) {
-      if (isChannelDataset(dataset) && !this.channels[dataset].enabled) continue;
+    for (const [dataset, list] of routeRows(coinbaseSource, rows)) {
+      if (isChannelDataset(dataset) && !this.channels[dataset]?.enabled) continue;
       if (this.only && !this.only.has(dataset)) continue;
       const session = this.sessionFor(dataset);
       if (!session) continue;
