@@ -72,8 +72,7 @@ export const SOURCE_OPTION: OptionSpec = {
 /** `run` and `watch` also load a source another package publishes (see source-choice.ts). */
 export const SOURCE_PACKAGE_OPTION: OptionSpec = {
   ...SOURCE_OPTION,
-  value: 'coinbase|coinbase-exchange|<package or path>',
-  help: `${SOURCE_OPTION.help}, or a source package (npm name or path to a module made with defineSource of @etl/core) whose datasets are written under --output/<its directory>`,
+  help: `${SOURCE_OPTION.help}, or a source package (npm name or path; see defineSource in @etl/core)`,
 };
 
 export const MAX_ERRORS_OPTION: OptionSpec = {

@@ -40,8 +40,11 @@ export interface EtlConfig {
 
 const COMPRESSIONS: readonly Compression[] = ['zstd', 'snappy', 'gzip', 'none'];
 
-/** Validates a parsed config object; `baseDir` resolves relative paths. */
-export function validateConfig(raw: unknown, baseDir: string): EtlConfig {
+/**
+ * Validates a parsed config object; `baseDir` resolves relative paths. `sourceFlag` is the
+ * command's `--source`, which decides whose datasets `etl.channels` configures.
+ */
+export function validateConfig(raw: unknown, baseDir: string, sourceFlag?: string): EtlConfig {
   if (!isRecord(raw)) throw new ConfigError('(root)', 'must be an object');
   const config: EtlConfig = { plugins: [], baseDir };
   for (const [key, value] of Object.entries(raw)) {
@@ -117,13 +120,14 @@ export function validateConfig(raw: unknown, baseDir: string): EtlConfig {
   }
   // Validated down to each processor option against the source's declaration, here for the
   // built-in sources; another source's are checked once it is loaded (the job resolves them again).
-  if (config.channels !== undefined && !(config.source && namesSourceModule(config.source)))
-    config.channels = checkChannels(config.channels, 'etl.channels', config.source);
+  const source = sourceFlag ?? config.source;
+  if (config.channels !== undefined && !(source && namesSourceModule(source)))
+    config.channels = checkChannels(config.channels, 'etl.channels', source);
   return config;
 }
 
-/** Reads and validates a JSON or YAML config file. */
-export async function loadConfig(file: string): Promise<EtlConfig> {
+/** Reads and validates a JSON or YAML config file (`sourceFlag`: see {@link validateConfig}). */
+export async function loadConfig(file: string, sourceFlag?: string): Promise<EtlConfig> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -139,7 +143,7 @@ export async function loadConfig(file: string): Promise<EtlConfig> {
       `${file} is not valid ${/\.ya?ml$/i.test(file) ? 'YAML' : 'JSON'}: ${(error as Error).message}`,
     );
   }
-  return validateConfig(raw ?? {}, path.dirname(path.resolve(file)));
+  return validateConfig(raw ?? {}, path.dirname(path.resolve(file)), sourceFlag);
 }
 
 /**

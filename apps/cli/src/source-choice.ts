@@ -5,6 +5,7 @@
  * with `defineSource` (as default or `source`); its datasets, options and `--channels` names then
  * come from that declaration.
  */
+import { realpath } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import { ConfigError, isSource, SOURCE_API_VERSION, type Source } from '@etl/core';
 import { BUILTIN_SOURCES } from '@etl/orchestrator';
@@ -22,7 +23,8 @@ async function importSource(spec: string, baseDir: string, key: string): Promise
   const file = await resolvePlugin(spec, baseDir, key);
   let mod: Record<string, unknown>;
   try {
-    mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+    // By its real path, as Node identifies modules (a package linked into node_modules).
+    mod = (await import(pathToFileURL(await realpath(file)).href)) as Record<string, unknown>;
   } catch (error) {
     throw new ConfigError(key, `cannot load source ${spec} (${file}): ${(error as Error).message}`);
   }

@@ -75,7 +75,7 @@ export async function createJob(
   if (!['debug', 'info', 'warn', 'error'].includes(logLevel))
     throw new UsageError('--log-level must be debug, info, warn or error');
   const config: Partial<EtlConfig> & Pick<EtlConfig, 'plugins' | 'baseDir'> = flags.config
-    ? await loadConfig(flags.config)
+    ? await loadConfig(flags.config, flags.source)
     : { plugins: [], baseDir: process.cwd() };
   const input = flags.input ? path.resolve(flags.input) : config.inputDir;
   const output = flags.output ? path.resolve(flags.output) : config.outputDir;
