@@ -5,7 +5,7 @@ export type {
   ResolvedChannel,
   ResolvedChannels,
 } from './channel-config.js';
-export { defaultChannels, resolveChannelConfig } from './channel-config.js';
+export { resolveChannelConfig } from './channel-config.js';
 export type { ETLJobOptions, JobEvent, JobSummary } from './job.js';
 export { ETLJob } from './job.js';
 export type {
