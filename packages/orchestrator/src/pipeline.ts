@@ -69,6 +69,13 @@ export class ETLPipeline<In = unknown> {
     this.writer = options.writer;
   }
 
+  /** Where rows of `channel` go: a side dataset's name, null (a control row: dropped) or undefined (the main output). */
+  private targetOf(channel: unknown): string | null | undefined {
+    if (typeof channel !== 'string') return undefined;
+    if (this.source.datasetOfChannel(channel) === null) return null;
+    return this.source.sideDataset(channel) ? channel : undefined;
+  }
+
   async execute(options: ExecuteOptions): Promise<PipelineResult> {
     const inputSchema = hasSchema(this.reader) ? await this.reader.schema(options.input) : undefined;
     const schema = options.schema ?? this.processor.outputSchema(inputSchema);
@@ -95,12 +102,16 @@ export class ETLPipeline<In = unknown> {
     const write = async (rows: readonly Row[]) => {
       let mainRows: Row[] | undefined;
       const side = new Map<string, Row[]>();
+      // Consecutive rows mostly share a channel: look it up once per run of them.
+      let lastChannel: unknown;
+      let d: string | null | undefined;
       for (const row of rows) {
-        const channel = row.channel;
-        const known = typeof channel === 'string' ? this.source.datasetOfChannel(channel) : undefined;
-        if (known === null) continue; // a control row
-        const d = typeof channel === 'string' && this.source.sideDataset(channel) ? channel : undefined;
-        if (d) {
+        if (row.channel !== lastChannel) {
+          lastChannel = row.channel;
+          d = this.targetOf(row.channel);
+        }
+        if (d === null) continue; // a control row
+        if (d !== undefined) {
           let l = side.get(d);
           if (!l) side.set(d, (l = []));
           l.push(row);
