@@ -14,6 +14,7 @@ import {
   OUTPUT_OPTIONS,
   QUEUE_OPTIONS,
   SOURCE_OPTION,
+  SOURCE_PACKAGE_OPTION,
   segmentInputNote,
 } from './command-options.js';
 import type { CommandSpec, OptionSpec } from './command-spec.js';
@@ -59,7 +60,7 @@ const RUN: CommandSpec = {
     CONFIG_OPTION,
     ...DATE_OPTIONS,
     CHANNELS_OPTION,
-    SOURCE_OPTION,
+    SOURCE_PACKAGE_OPTION,
     MAX_ERRORS_OPTION,
     KEEP_INPUT_OPTION,
     IN_PLACE_OPTION,
@@ -97,7 +98,7 @@ const WATCH: CommandSpec = {
       help: 'how long a file must stay unchanged (size and mtime) before it is taken, so a file still being copied in is not converted half-written; a file renamed into ready/ long after it was written is taken at once; a plain file whose last line is cut (or that is empty) waits 10 x longer (at least 60 s)',
     },
     CHANNELS_OPTION,
-    SOURCE_OPTION,
+    SOURCE_PACKAGE_OPTION,
     MAX_ERRORS_OPTION,
     KEEP_INPUT_OPTION,
     {

@@ -34,6 +34,19 @@ export {
   NESTED_TYPES,
   selectFields,
 } from './schema.js';
+export type {
+  Source,
+  SourceChainContext,
+  SourceDataset,
+  SourceDatasetSettings,
+  SourceDefinition,
+  SourceLineParser,
+  SourceParserContext,
+  SourceSideDataset,
+} from './source.js';
+export { defineSource, isSource, SOURCE_API_VERSION, sideDatasetSchema } from './source.js';
+export type { OptionSpec, OptionSpecs } from './source-options.js';
+export { option, optionDefaults, parseOptions } from './source-options.js';
 export type { Stats } from './stats.js';
 export { emptyStats, StatsCollector, sumStats } from './stats.js';
 export {

@@ -22,6 +22,7 @@ import type {
 import type { ResolvedChannels } from './channel-config.js';
 import { buildCoinbaseChain, type CoinbaseSource, coinbaseDatasetSchema } from './coinbase-chain.js';
 import { DatasetSink, type SinkUnit } from './dataset-sink.js';
+import { resolveSource } from './sources.js';
 import { chainCheckpoint, PluginFlow, restoreChain } from './plugin-flow.js';
 
 export interface ConversionRunnerOptions {
@@ -47,9 +48,10 @@ export function checkPluginConfig(
   channels: ResolvedChannels,
   registry: ProcessorRegistry | undefined,
   logger: Logger,
+  source?: CoinbaseSource,
 ): void {
-  const { stateful } = buildCoinbaseChain(channels);
-  new PluginFlow(channels, registry, logger, (channel) => coinbaseDatasetSchema(stateful, channel));
+  const { stateful } = buildCoinbaseChain(channels, source ? { source } : {});
+  new PluginFlow(channels, registry, logger, (channel) => coinbaseDatasetSchema(stateful, channel, source));
 }
 
 export class ConversionRunner {
@@ -61,20 +63,22 @@ export class ConversionRunner {
 
   constructor(private readonly options: ConversionRunnerOptions) {
     const { channels, logger } = options;
+    const source = resolveSource(options.source);
     const built = buildCoinbaseChain(channels, {
       quarantine: options.quarantine,
       logger,
-      ...(options.source ? { source: options.source } : {}),
+      source,
       ...(options.messagesEndAtBatchEnd ? { messagesEndAtBatchEnd: true } : {}),
     });
     this.chain = built.chain;
     this.stateful = built.stateful;
     this.plugins = new PluginFlow(channels, options.registry, logger, (channel) =>
-      coinbaseDatasetSchema(built.stateful, channel),
+      coinbaseDatasetSchema(built.stateful, channel, source),
     );
     this.sink = new DatasetSink({
       outRoot: options.outRoot,
       channels,
+      source,
       stateful: built.stateful,
       plugins: this.plugins,
       writer: options.writer,

@@ -13,6 +13,7 @@ import type {
   QuarantineSink,
   Row,
   Schema,
+  Source,
   Writer,
   WriteSession,
   WrittenFile,
@@ -27,6 +28,8 @@ export interface DatasetSinkOptions {
   /** `<output>/coinbase`: datasets land in `<outRoot>/<dataset>/`. */
   readonly outRoot: string;
   readonly channels: ResolvedChannels;
+  /** What the datasets are (routing, schemas, partitions). */
+  readonly source: Source;
   /** The built-in processors, for the datasets' output schemas. */
   readonly stateful: ProcessorChain<Row, Row>;
   readonly plugins: PluginFlow;
@@ -62,11 +65,11 @@ export class DatasetSink {
 
   /** Writes a batch of the chain's rows; returns how many rows went to sessions. */
   async write(rows: readonly Row[]): Promise<number> {
-    const { channels, plugins, only } = this.options;
+    const { channels, plugins, only, source } = this.options;
     let written = 0;
-    for (const [dataset, list] of routeRows(rows)) {
-      const builtin = isChannelDataset(dataset);
-      if (builtin && !channels[dataset].enabled) continue;
+    for (const [dataset, list] of routeRows(source, rows)) {
+      const builtin = isChannelDataset(dataset, source);
+      if (builtin && !channels[dataset]?.enabled) continue;
       // Plugins see their channel's rows whichever datasets are written: their state must not
       // depend on it (a state pass writes none).
       if (plugins.has(dataset)) {
@@ -82,7 +85,7 @@ export class DatasetSink {
         });
         continue;
       }
-      written += await this.put(dataset, list, schema, coinbaseDatasetPartitions(channels, dataset));
+      written += await this.put(dataset, list, schema, coinbaseDatasetPartitions(channels, dataset, source));
     }
     return written;
   }
@@ -130,7 +133,7 @@ export class DatasetSink {
   private schemaOf(dataset: string): Schema | undefined {
     // Asked once per dataset: processors build extended schemas anew each time.
     if (!this.schemas.has(dataset))
-      this.schemas.set(dataset, coinbaseDatasetSchema(this.options.stateful, dataset));
+      this.schemas.set(dataset, coinbaseDatasetSchema(this.options.stateful, dataset, this.options.source));
     return this.schemas.get(dataset);
   }
 

@@ -1,16 +1,11 @@
 export type {
-  BuiltinDataset,
   ChannelConfig,
   ChannelConfigMap,
   ProcessorRef,
   ResolvedChannel,
   ResolvedChannels,
 } from './channel-config.js';
-export {
-  BUILTIN_DATASETS,
-  DEFAULT_CHANNEL_CONFIG,
-  resolveChannelConfig,
-} from './channel-config.js';
+export { resolveChannelConfig } from './channel-config.js';
 export type { ETLJobOptions, JobEvent, JobSummary } from './job.js';
 export { ETLJob } from './job.js';
 export type {
@@ -43,3 +38,5 @@ export type {
 export { CoinbaseSegmentPipeline } from './segment-pipeline.js';
 export { SegmentStatePass, type StatePassResult } from './segment-state-pass.js';
 export { DEFAULT_SETTLE_MS } from './settle-gate.js';
+export type { SourceChoice } from './sources.js';
+export { BUILTIN_SOURCES, resolveSource } from './sources.js';

@@ -28,6 +28,7 @@ import { isInterruption, isOutputFault, outputProblem } from './segment-fault.js
 import { isSegmentFile, segmentDate } from './segment-id.js';
 import { CoinbaseSegmentPipeline, type SegmentResult } from './segment-pipeline.js';
 import { DEFAULT_SETTLE_MS, SettleGate } from './settle-gate.js';
+import { resolveSource } from './sources.js';
 
 export type { ETLJobOptions, JobEvent } from './job-options.js';
 export { stageDir } from './job-options.js';
@@ -59,7 +60,7 @@ export class ETLJob {
         `${options.inputDir} is a collector's active/ directory; use ready/`,
       );
     }
-    const outRoot = path.join(options.outputDir, 'coinbase');
+    const outRoot = path.join(options.outputDir, resolveSource(options.source).directory);
     this.inPlace = options.inPlace === true;
     this.processingDir = this.inPlace
       ? inPlaceClaimsDir(outRoot)

@@ -74,7 +74,7 @@ async function findPackageDir(name: string, from: string): Promise<string | unde
   }
 }
 
-async function resolvePlugin(spec: string, baseDir: string, key: string): Promise<string> {
+export async function resolvePlugin(spec: string, baseDir: string, key: string): Promise<string> {
   if (spec.startsWith('.') || path.isAbsolute(spec)) {
     const target = path.resolve(baseDir, spec);
     const dir = await isDirectory(target);

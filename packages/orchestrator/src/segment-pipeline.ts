@@ -14,15 +14,9 @@ import {
   silentLogger,
   type WrittenFile,
 } from '@etl/core';
-import { AdvancedTradeLineScanner } from '@etl/processors-coinbase';
 import { NDJSONReader } from '@etl/readers-ndjson';
 import { DEFAULT_COMPRESSION, type ParquetCompression, ParquetWriter } from '@etl/writer-parquet';
-import {
-  type BuiltinDataset,
-  type ChannelConfigMap,
-  type ResolvedChannels,
-  resolveChannelConfig,
-} from './channel-config.js';
+import { type ChannelConfigMap, type ResolvedChannels, resolveChannelConfig } from './channel-config.js';
 import { CheckpointStore } from './checkpoint-store.js';
 import { type CoinbaseSource, isChannelDataset } from './coinbase-chain.js';
 import { committedManifest, datasetCounts, NO_STATS, settingsFingerprint } from './committed-segment.js';
@@ -41,13 +35,14 @@ import {
 } from './segment-commit.js';
 import { segmentId } from './segment-id.js';
 import { FeedSniffer, judgeSegment, type SegmentVerdict } from './segment-verdict.js';
+import { resolveSource } from './sources.js';
 
 export type { CoinbaseSource } from './coinbase-chain.js';
 
 export interface CoinbaseSegmentPipelineOptions {
   /** Root of the output; datasets land in `<outputDir>/coinbase/<dataset>/`. */
   readonly outputDir: string;
-  /** Which feed the segments hold (default 'coinbase'); both fill the same datasets. */
+  /** Which feed the segments hold: a built-in source's name (default 'coinbase') or a `defineSource` value. */
   readonly source?: CoinbaseSource;
   /** Seed-style (snake_case) or camelCase channel config, merged over the defaults. */
   readonly channelConfig?: ChannelConfigMap | Record<string, unknown>;
@@ -112,16 +107,19 @@ export class CoinbaseSegmentPipeline {
   readonly outputDir: string;
   readonly outRoot: string;
   readonly channels: ResolvedChannels;
+  /** What the segments hold: datasets, parser and processors (see `defineSource`). */
+  readonly source: Source;
   private readonly logger: Logger;
 
   constructor(private readonly options: CoinbaseSegmentPipelineOptions) {
     this.outputDir = options.outputDir;
-    this.outRoot = path.join(options.outputDir, SOURCE);
-    this.channels = resolveChannelConfig(options.channelConfig ?? {});
+    this.source = resolveSource(options.source);
+    this.outRoot = path.join(options.outputDir, this.source.directory);
+    this.channels = resolveChannelConfig(options.channelConfig ?? {}, undefined, this.source);
     this.logger = options.logger ?? silentLogger;
     // Creating the plugin processors once checks every `processors` entry now: a misspelt name is
     // a config error at start, not a failure of every segment (which would move them to failed/).
-    checkPluginConfig(this.channels, options.registry, this.logger);
+    checkPluginConfig(this.channels, options.registry, this.logger, this.source);
   }
 
   /**
@@ -134,10 +132,10 @@ export class CoinbaseSegmentPipeline {
     const inputId = storageId(segmentId(file));
     const segment = path.basename(file);
     const only = opts.channels ? new Set(opts.channels) : undefined;
-    const enabled = (d: BuiltinDataset) => this.channels[d].enabled && (!only || only.has(d));
+    const enabled = (d: string) => this.channels[d]?.enabled === true && (!only || only.has(d));
     const info = await inputStat(file);
     const config = settingsFingerprint({
-      source: this.options.source ?? SOURCE,
+      source: this.source.name,
       channels: this.channels,
       only: opts.channels ? [...opts.channels].sort() : null,
       compression: this.options.compression ?? DEFAULT_COMPRESSION,
@@ -179,8 +177,8 @@ export class CoinbaseSegmentPipeline {
       quarantine,
       onFileChunk: hasher.update,
       logger,
-      // Advanced Trade: the dominant l2_data lines skip JSON.parse (RawParser falls back to it).
-      ...(this.options.source === 'coinbase-exchange' ? {} : { lineParser: new AdvancedTradeLineScanner() }),
+      // The source's fast path (Advanced Trade: l2_data lines skip JSON.parse).
+      ...(this.source.lineParser ? { lineParser: this.source.lineParser() } : {}),
       ...(this.options.batchSize ? { batchSize: this.options.batchSize } : {}),
       ...(this.options.maxErrors !== undefined ? { maxErrors: this.options.maxErrors } : {}),
     });
@@ -195,7 +193,7 @@ export class CoinbaseSegmentPipeline {
     const runner = new ConversionRunner({
       outRoot: this.outRoot,
       channels: this.channels,
-      ...(this.options.source ? { source: this.options.source } : {}),
+      source: this.source,
       registry: this.options.registry,
       writer,
       quarantine,
@@ -212,7 +210,7 @@ export class CoinbaseSegmentPipeline {
     }
     runner.startUnit({
       inputId,
-      source: this.options.source ?? SOURCE,
+      source: this.source.name,
       metadata: { 'etl.segment': path.basename(file) },
     });
 
@@ -323,7 +321,7 @@ export class CoinbaseSegmentPipeline {
     quarantine: QuarantineSpool,
     written: readonly { dataset: string; file: WrittenFile }[],
     sniffer: FeedSniffer,
-    enabled: (d: BuiltinDataset) => boolean,
+    enabled: (d: string) => boolean,
   ): SegmentVerdict {
     const messages: Record<string, number> = {};
     // The feed parser is the chain's first stage; it counts accepted messages as `messages:<name>`.
@@ -333,14 +331,14 @@ export class CoinbaseSegmentPipeline {
     for (const { dataset, file: f } of written) rowsWritten[dataset] = (rowsWritten[dataset] ?? 0) + f.rows;
     return judgeSegment({
       input,
-      source: this.options.source ?? SOURCE,
+      source: this.source,
       lines: readerStats.recordsIn,
       quarantinedLines: quarantine.lineCount,
       cutLines: quarantine.cutLineCount,
       firstCutLine: quarantine.firstCutLineNumber,
       messages,
       rowsWritten,
-      written: (d) => isChannelDataset(d) && enabled(d as BuiltinDataset),
+      written: (d) => isChannelDataset(d, this.source) && enabled(d),
       feed: sniffer.feed,
     });
   }
