@@ -8,8 +8,7 @@
 import { realpath } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import { ConfigError, isSource, SOURCE_API_VERSION, type Source } from '@etl/core';
-import { BUILTIN_SOURCES } from '@etl/orchestrator';
-import { resolvePlugin } from './plugins.js';
+import { BUILTIN_SOURCES, resolvePlugin } from '@etl/orchestrator';
 import { UsageError } from './usage-error.js';
 
 const BUILTIN_NAMES = BUILTIN_SOURCES.map((s) => s.name);

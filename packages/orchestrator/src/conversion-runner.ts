@@ -22,8 +22,8 @@ import type {
 import type { ResolvedChannels } from './channel-config.js';
 import { buildCoinbaseChain, type CoinbaseSource, coinbaseDatasetSchema } from './coinbase-chain.js';
 import { DatasetSink, type SinkUnit } from './dataset-sink.js';
-import { resolveSource } from './sources.js';
 import { chainCheckpoint, PluginFlow, restoreChain } from './plugin-flow.js';
+import { resolveSource } from './sources.js';
 
 export interface ConversionRunnerOptions {
   /** `<output>/coinbase`: datasets land in `<outRoot>/<dataset>/`. */

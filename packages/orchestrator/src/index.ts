@@ -24,7 +24,7 @@ export {
 } from './live.js';
 export type { ETLPipelineOptions, ExecuteOptions, PipelineResult } from './pipeline.js';
 export { ETLPipeline } from './pipeline.js';
-export { loadPlugins } from './plugin-loader.js';
+export { loadPlugins, resolvePlugin } from './plugin-loader.js';
 export type { RecoveryReport } from './segment-commit.js';
 export { recoverOutput } from './segment-commit.js';
 export { isSegmentFile, segmentDate, segmentId } from './segment-id.js';

@@ -17,12 +17,12 @@ import {
   type Schema,
 } from '@etl/core';
 import { isRecord } from '@etl/core/internal';
-import type { BuiltinDataset, ResolvedChannels } from './channel-config.js';
+import type { ResolvedChannels } from './channel-config.js';
 
 /** Rows one step of a channel's plugins emitted for one dataset. */
 export interface PluginRows {
   /** The channel whose plugins emitted them. */
-  readonly channel: BuiltinDataset;
+  readonly channel: string;
   readonly dataset: string;
   readonly rows: readonly Row[];
   readonly schema: Schema;
@@ -50,7 +50,7 @@ class ChannelPlugins {
   private schemas: (Schema | undefined)[] | undefined;
 
   constructor(
-    readonly channel: BuiltinDataset,
+    readonly channel: string,
     private readonly entries: readonly PluginEntry[],
     private readonly channelPartitions: readonly string[],
     private readonly inputSchema: () => Schema | undefined,
@@ -151,7 +151,7 @@ export class PluginFlow {
     channels: ResolvedChannels,
     registry: ProcessorRegistry | undefined,
     logger: Logger,
-    channelSchema: (channel: BuiltinDataset) => Schema | undefined,
+    channelSchema: (channel: string) => Schema | undefined,
   ) {
     for (const channel of Object.values(channels)) {
       if (!channel.processors.length) continue;

@@ -74,6 +74,7 @@ async function findPackageDir(name: string, from: string): Promise<string | unde
   }
 }
 
+/** The module file a plugin or source spec (a package name, or a path from `baseDir`) names. */
 export async function resolvePlugin(spec: string, baseDir: string, key: string): Promise<string> {
   if (spec.startsWith('.') || path.isAbsolute(spec)) {
     const target = path.resolve(baseDir, spec);

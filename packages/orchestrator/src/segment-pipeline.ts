@@ -10,6 +10,7 @@ import {
   EtlError,
   type Logger,
   type ProcessorRegistry,
+  type Source,
   type Stats,
   silentLogger,
   type WrittenFile,
