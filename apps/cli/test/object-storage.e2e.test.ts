@@ -1,0 +1,190 @@
+/**
+ * `etl run` with s3:// input and output against a real S3-compatible server (OpenStack Swift with
+ * s3api, started once for this file): the datasets equal a local run's, ready/ ends empty, a
+ * killed run rerun gives the same objects and leaves no pending multipart upload, a second run
+ * on a leased input is refused, a bad segment goes to failed/ with its report.
+ */
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { ObjectStorage } from '@etl/core';
+import type { S3ObjectStorage } from '@etl/storage-s3';
+import { createBucket, type SwiftServer, startSwiftServer } from '@etl/storage-s3/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { datasetDifference, duckdb, etl } from './helpers.js';
+import { seeded, sleep, spawnEtl, splitFixture } from './workspace.js';
+
+const DATASETS = ['level2', 'market_trades', 'ticker', 'candles', 'quality'];
+let swift: SwiftServer;
+/** Four consecutive segments of the real session. */
+let segmentsDir: string;
+/** A local run's output over the same segments. */
+let localOutput: string;
+
+beforeAll(async () => {
+  swift = await startSwiftServer();
+  Object.assign(process.env, swift.env);
+  segmentsDir = await mkdtemp(path.join(tmpdir(), 'etl-s3-segments-'));
+  splitFixture(segmentsDir, 4);
+  const root = await mkdtemp(path.join(tmpdir(), 'etl-s3-local-'));
+  const ready = path.join(root, 'raw', 'ready', 'coinbase');
+  mkdirSync(ready, { recursive: true });
+  for (const name of readdirSync(segmentsDir)) {
+    writeFileSync(
+      path.join(ready, name),
+      await import('node:fs/promises').then((fs) => fs.readFile(path.join(segmentsDir, name))),
+    );
+  }
+  localOutput = path.join(root, 'processed');
+  const local = await etl(['run', '--input', ready, '--output', localOutput, '--json']);
+  expect(local.code, local.stderr).toBe(0);
+}, 240_000);
+
+afterAll(async () => {
+  await swift?.stop();
+});
+
+async function keys(storage: ObjectStorage, prefix: string): Promise<string[]> {
+  const out: string[] = [];
+  for await (const object of storage.list(prefix)) out.push(object.key);
+  return out;
+}
+
+async function pending(storage: ObjectStorage): Promise<string[]> {
+  const out: string[] = [];
+  for await (const upload of storage.pendingUploads('')) out.push(upload.key);
+  return out;
+}
+
+/** A bucket with the four segments in `raw/ready/coinbase/`. */
+async function bucketWithSegments(): Promise<S3ObjectStorage> {
+  const bucket = await createBucket(swift);
+  for (const name of readdirSync(segmentsDir).sort()) {
+    const bytes = await import('node:fs/promises').then((fs) => fs.readFile(path.join(segmentsDir, name)));
+    await bucket.put(`raw/ready/coinbase/${name}`, bytes);
+  }
+  return bucket;
+}
+
+/** Downloads `prefix/` of the bucket into a new local directory. */
+async function download(bucket: S3ObjectStorage, prefix: string): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'etl-s3-download-'));
+  for (const key of await keys(bucket, `${prefix}/`)) {
+    const file = path.join(dir, ...key.slice(prefix.length + 1).split('/'));
+    await mkdir(path.dirname(file), { recursive: true });
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of bucket.read(key)) chunks.push(chunk);
+    await writeFile(file, Buffer.concat(chunks));
+  }
+  return dir;
+}
+
+async function expectSameAsLocal(bucket: S3ObjectStorage): Promise<void> {
+  const downloaded = await download(bucket, 'processed');
+  const db = await duckdb();
+  for (const dataset of DATASETS) {
+    const diff = await datasetDifference(db, localOutput, downloaded, dataset);
+    expect(diff, dataset).toMatchObject({ missing: 0, extra: 0 });
+    expect(diff.rows, dataset).toBeGreaterThan(0);
+  }
+}
+
+const runArgs = (bucket: S3ObjectStorage) => [
+  'run',
+  '--input',
+  `s3://${bucket.bucket}/raw/ready/coinbase`,
+  '--output',
+  `s3://${bucket.bucket}/processed`,
+  '--json',
+];
+
+describe('etl run with s3:// input and output (Swift)', () => {
+  it('gives the datasets of a local run and empties ready/', async () => {
+    const bucket = await bucketWithSegments();
+    const result = await etl(runArgs(bucket));
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout).segments).toMatchObject({ processed: 4, failed: 0 });
+    expect(await keys(bucket, 'raw/ready/')).toEqual([]);
+    expect(await keys(bucket, 'raw/processing/')).toEqual([]);
+    expect(await keys(bucket, 'processed/coinbase/_commits/')).toEqual([]);
+    expect(await keys(bucket, 'processed/coinbase/_manifests/')).toHaveLength(4);
+    expect(await pending(bucket)).toEqual([]);
+    await expectSameAsLocal(bucket);
+  }, 300_000);
+
+  it('SIGKILLed at random instants and rerun: the same objects, no pending upload', async () => {
+    const clean = await bucketWithSegments();
+    expect((await etl(runArgs(clean))).code).toBe(0);
+    const cleanKeys = (await keys(clean, 'processed/')).filter((k) => !k.includes('/_quarantine/'));
+
+    const bucket = await bucketWithSegments();
+    const random = seeded(Number(process.env.ETL_KILL_SEED ?? 17));
+    let kills = 0;
+    for (let attempt = 0; attempt < 30 && kills < 10; attempt++) {
+      const child = spawnEtl(runArgs(bucket));
+      // Start-up takes a second or two; the run a few more: kill anywhere in it.
+      await sleep(1500 + random() * 6000);
+      if (child.child.kill('SIGKILL')) {
+        const exit = await child.exit;
+        if (exit.signal === 'SIGKILL') kills++;
+        else expect(exit.code, exit.stderr).toBe(0);
+      } else await child.exit;
+      if ((await keys(bucket, 'raw/ready/')).length === 0) {
+        // Finished before the kill: start again from the segments.
+        for (const key of await keys(bucket, '')) await bucket.delete(key);
+        for (const upload of await pendingUploads(bucket)) await bucket.abortUpload(upload);
+        for (const name of readdirSync(segmentsDir).sort()) {
+          const bytes = await import('node:fs/promises').then((fs) =>
+            fs.readFile(path.join(segmentsDir, name)),
+          );
+          await bucket.put(`raw/ready/coinbase/${name}`, bytes);
+        }
+      }
+    }
+    expect(kills).toBeGreaterThanOrEqual(10);
+    const last = await etl(runArgs(bucket));
+    expect(last.code, last.stderr).toBe(0);
+    expect(await keys(bucket, 'raw/ready/')).toEqual([]);
+    expect(await pending(bucket)).toEqual([]);
+    const finalKeys = (await keys(bucket, 'processed/')).filter((k) => !k.includes('/_quarantine/'));
+    expect(finalKeys).toEqual(cleanKeys);
+    await expectSameAsLocal(bucket);
+  }, 900_000);
+
+  it('refuses a second run while another holds the input, pointing to enqueue/worker', async () => {
+    const bucket = await bucketWithSegments();
+    const first = spawnEtl(runArgs(bucket));
+    for (let i = 0; i < 200 && !(await bucket.stat('raw/processing/coinbase/lease.json')); i++)
+      await sleep(100);
+    const second = await etl(runArgs(bucket));
+    expect(second.code).toBe(2);
+    expect(second.stderr).toContain('is being converted by another etl run');
+    expect(second.stderr).toContain('etl enqueue and etl worker');
+    const exit = await first.exit;
+    expect(exit.code, exit.stderr).toBe(0);
+    expect(await keys(bucket, 'raw/ready/')).toEqual([]);
+    expect(await keys(bucket, 'raw/processing/')).toEqual([]);
+  }, 300_000);
+
+  it('moves a segment with no convertible line to failed/ with its report', async () => {
+    const bucket = await createBucket(swift);
+    await bucket.put(
+      'raw/ready/coinbase/segment_20260809T22_00001.ndjson',
+      Buffer.from('not json\n{also bad\n'),
+    );
+    const result = await etl(runArgs(bucket));
+    expect(result.code, result.stderr).toBe(1);
+    expect(await keys(bucket, 'raw/ready/')).toEqual([]);
+    expect(await keys(bucket, 'raw/failed/')).toEqual([
+      'raw/failed/coinbase/segment_20260809T22_00001.ndjson',
+      'raw/failed/coinbase/segment_20260809T22_00001.ndjson.error.json',
+    ]);
+  }, 300_000);
+});
+
+async function pendingUploads(storage: ObjectStorage) {
+  const out = [];
+  for await (const upload of storage.pendingUploads('')) out.push(upload);
+  return out;
+}
