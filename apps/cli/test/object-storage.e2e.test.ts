@@ -111,7 +111,37 @@ describe('etl run with s3:// input and output (Swift)', () => {
     expect(await keys(bucket, 'processed/coinbase/_manifests/')).toHaveLength(4);
     expect(await pending(bucket)).toEqual([]);
     await expectSameAsLocal(bucket);
+
+    // etl inspect s3://… (footers only) says what it says about the downloaded copy.
+    const url = `s3://${bucket.bucket}/processed/coinbase/level2`;
+    const downloaded = await download(bucket, 'processed');
+    const remote = await etl(['inspect', url, '--json']);
+    const local = await etl(['inspect', path.join(downloaded, 'coinbase', 'level2'), '--json']);
+    expect(remote.code, remote.stderr).toBe(0);
+    const remoteJson = JSON.parse(remote.stdout);
+    const localJson = JSON.parse(local.stdout.replaceAll(path.join(downloaded, 'coinbase', 'level2'), url));
+    expect(remoteJson.target).toBe(url);
+    expect(remoteJson).toEqual(localJson);
+    expect(remoteJson.rows).toBeGreaterThan(0);
   }, 300_000);
+
+  it('etl query over s3:// without DuckDB httpfs: exit 2, one line naming the install command', async () => {
+    const db = await duckdb();
+    const httpfs = await db.rows("SELECT installed FROM duckdb_extensions() WHERE extension_name = 'httpfs'");
+    if (httpfs[0]?.installed === true) return; // a machine that has it queries S3 instead
+    const bucket = await createBucket(swift);
+    const result = await etl([
+      'query',
+      'SELECT count(*) FROM level2',
+      '--output',
+      `s3://${bucket.bucket}/processed`,
+    ]);
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim().split('\n')).toEqual([
+      'etl: etl query over s3:// needs DuckDB\'s httpfs extension, which is not installed here: install it once with: etl query "INSTALL httpfs"',
+    ]);
+    expect(result.stderr).not.toContain(swift.secretAccessKey);
+  });
 
   it('SIGKILLed at random instants and rerun: the same objects, no pending upload', async () => {
     const clean = await bucketWithSegments();
