@@ -19,7 +19,7 @@ import path from 'node:path';
 import { type Logger, type ObjectStorage, type SealedUpload, silentLogger } from '@etl/core';
 import type { SegmentManifest } from './segment-commit.js';
 
-export const COMMITS_PREFIX = '_commits/';
+const COMMITS_PREFIX = '_commits/';
 const MANIFESTS_PREFIX = '_manifests/';
 
 /** The commit record: what recovery needs to finish a segment's publication. */

@@ -10,7 +10,7 @@ import { sqlString } from '../duckdb.js';
 import { UsageError } from '../usage-error.js';
 import { openStorage } from './run-object-storage.js';
 
-export const HTTPFS_MISSING =
+const HTTPFS_MISSING =
   'etl query over s3:// needs DuckDB\'s httpfs extension, which is not installed here: install it once with: etl query "INSTALL httpfs"';
 
 /** The S3 secret's options from the AWS environment (never printed). */
