@@ -105,6 +105,15 @@ describe('etl run with s3:// input and output (Swift)', () => {
     const result = await etl(runArgs(bucket));
     expect(result.code, result.stderr).toBe(0);
     expect(JSON.parse(result.stdout).segments).toMatchObject({ processed: 4, failed: 0 });
+    // No credential in the output, the logs or any object written (manifests, checkpoints).
+    expect(`${result.stdout}${result.stderr}`).not.toContain(swift.secretAccessKey);
+    for (const key of await keys(bucket, 'processed/coinbase/_')) {
+      const chunks: Uint8Array[] = [];
+      for await (const chunk of bucket.read(key)) chunks.push(chunk);
+      const text = Buffer.concat(chunks).toString('utf8');
+      expect(text, key).not.toContain(swift.secretAccessKey);
+      expect(text, key).not.toContain(swift.accessKeyId);
+    }
     expect(await keys(bucket, 'raw/ready/')).toEqual([]);
     expect(await keys(bucket, 'raw/processing/')).toEqual([]);
     expect(await keys(bucket, 'processed/coinbase/_commits/')).toEqual([]);
@@ -150,11 +159,23 @@ describe('etl run with s3:// input and output (Swift)', () => {
 
     const bucket = await bucketWithSegments();
     const random = seeded(Number(process.env.ETL_KILL_SEED ?? 17));
+    // How long a whole run takes here (as a child process, start-up included).
+    const started = performance.now();
+    const timing = await spawnEtl(runArgs(await bucketWithSegments())).exit;
+    expect(timing.code, timing.stderr).toBe(0);
+    const runMs = performance.now() - started;
     let kills = 0;
-    for (let attempt = 0; attempt < 30 && kills < 10; attempt++) {
+    let reachedCommits = 0;
+    for (let attempt = 0; attempt < 40 && kills < 12; attempt++) {
       const child = spawnEtl(runArgs(bucket));
-      // Start-up takes a second or two; the run a few more: kill anywhere in it.
-      await sleep(1500 + random() * 6000);
+      if (attempt % 2 === 0) {
+        // At a random instant of the run...
+        await sleep(random() * runMs);
+      } else {
+        // ...or just after the local job finished a segment: in its upload and commit window.
+        await child.waitFor(/segment processed/);
+        await sleep(random() * 1500);
+      }
       if (child.child.kill('SIGKILL')) {
         const exit = await child.exit;
         if (exit.signal === 'SIGKILL') {
@@ -162,6 +183,7 @@ describe('etl run with s3:// input and output (Swift)', () => {
           const committed = (await keys(bucket, 'processed/coinbase/_manifests/')).length;
           const records = (await keys(bucket, 'processed/coinbase/_commits/')).length;
           const uploads = (await pendingUploads(bucket)).length;
+          if (committed + records + uploads > 0) reachedCommits++;
           console.log(
             `s3 kill ${kills}: ${committed} segments published, ${records} commit records, ${uploads} pending uploads`,
           );
@@ -179,6 +201,8 @@ describe('etl run with s3:// input and output (Swift)', () => {
         }
       }
     }
+    // Kills landed while output was being published, not only before the first upload.
+    expect(reachedCommits).toBeGreaterThan(0);
     expect(kills).toBeGreaterThanOrEqual(10);
     const last = await etl(runArgs(bucket));
     expect(last.code, last.stderr).toBe(0);
@@ -187,7 +211,7 @@ describe('etl run with s3:// input and output (Swift)', () => {
     // Every object a clean run leaves, nothing else (no lease, no commit record, no stray part).
     expect(await keys(bucket, '')).toEqual(cleanKeys);
     await expectSameAsLocal(bucket);
-  }, 900_000);
+  }, 1_500_000);
 
   it('refuses a second run while another holds the input, pointing to enqueue/worker', async () => {
     const bucket = await bucketWithSegments();
@@ -200,6 +224,8 @@ describe('etl run with s3:// input and output (Swift)', () => {
     expect(second.stderr).toContain('etl enqueue and etl worker');
     const exit = await first.exit;
     expect(exit.code, exit.stderr).toBe(0);
+    // The AWS SDK's Node version notice stays out of the CLI's output.
+    expect(exit.stderr).not.toContain('NodeVersionSupportWarning');
     expect(await keys(bucket, 'raw/ready/')).toEqual([]);
     expect(await keys(bucket, 'raw/processing/')).toEqual([]);
   }, 300_000);

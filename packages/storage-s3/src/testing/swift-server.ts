@@ -1,7 +1,7 @@
 /**
  * A real S3-compatible server for tests: OpenStack Swift with its s3api middleware (Debian's
  * `swift-proxy swift-object swift-container swift-account`), on loopback ports, with every file
- * under one temporary directory. One account (`test:tester` / `testing`), one replica.
+ * under one temporary directory. One account (`test:tester`, secret `swift-test-secret-5c1e`), one replica.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -171,7 +171,7 @@ export async function startSwiftServer(options: { readyTimeoutMs?: number } = {}
     await writeFile(path.join(dir, `${kind}-server.conf`), serverConf(dir, devices, ports[kind], kind));
   }
   const user = 'test:tester';
-  const key = 'testing';
+  const key = 'swift-test-secret-5c1e';
   await writeFile(path.join(dir, 'proxy-server.conf'), proxyConf(dir, ports.proxy, user, key));
 
   const children: ChildProcess[] = [];
