@@ -4,10 +4,12 @@
  * killed run rerun gives the same objects and leaves no pending multipart upload, a second run
  * on a leased input is refused, a bad segment goes to failed/ with its report.
  */
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import type { ObjectStorage } from '@etl/core';
 import type { S3ObjectStorage } from '@etl/storage-s3';
 import { createBucket, type SwiftServer, startSwiftServer } from '@etl/storage-s3/testing';
@@ -132,6 +134,25 @@ describe('etl run with s3:// input and output (Swift)', () => {
     expect(remoteJson.target).toBe(url);
     expect(remoteJson).toEqual(localJson);
     expect(remoteJson.rows).toBeGreaterThan(0);
+  }, 300_000);
+
+  it('reads .gz and .zst segments from the bucket like plain ones', async () => {
+    const bucket = await createBucket(swift);
+    const names = readdirSync(segmentsDir).sort();
+    for (const [i, name] of names.entries()) {
+      const bytes = readFileSync(path.join(segmentsDir, name));
+      if (i % 3 === 0) await bucket.put(`raw/ready/coinbase/${name}.gz`, gzipSync(bytes));
+      else if (i % 3 === 1) {
+        const zst = spawnSync('zstd', ['-q', '-c'], { input: bytes, maxBuffer: 64 << 20 });
+        expect(zst.status, String(zst.stderr)).toBe(0);
+        await bucket.put(`raw/ready/coinbase/${name}.zst`, zst.stdout);
+      } else await bucket.put(`raw/ready/coinbase/${name}`, bytes);
+    }
+    const result = await etl(runArgs(bucket));
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout).segments).toMatchObject({ processed: 4, failed: 0 });
+    expect(await keys(bucket, 'raw/ready/')).toEqual([]);
+    await expectSameAsLocal(bucket);
   }, 300_000);
 
   it('etl query over s3:// without DuckDB httpfs: exit 2, one line naming the install command', async () => {
