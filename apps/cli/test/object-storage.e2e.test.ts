@@ -237,8 +237,9 @@ describe('etl run with s3:// input and output (Swift)', () => {
   it('refuses a second run while another holds the input, pointing to enqueue/worker', async () => {
     const bucket = await bucketWithSegments();
     const first = spawnEtl(runArgs(bucket));
-    for (let i = 0; i < 200 && !(await bucket.stat('raw/processing/coinbase/lease.json')); i++)
+    for (let i = 0; i < 1200 && !(await bucket.stat('raw/processing/coinbase/lease.json')); i++)
       await sleep(100);
+    expect(await bucket.stat('raw/processing/coinbase/lease.json')).toBeDefined();
     const second = await etl(runArgs(bucket));
     expect(second.code).toBe(2);
     expect(second.stderr).toContain('is being converted by another etl run');
