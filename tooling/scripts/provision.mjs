@@ -24,6 +24,12 @@ const REQUIREMENTS = [
     apt: 'chromium',
     tests: '@etl/report (the HTML report is rendered in headless Chromium)',
   },
+  // OpenStack Swift with its s3api middleware: the S3-compatible server the object storage tests start.
+  ...['proxy', 'object', 'container', 'account'].map((server) => ({
+    command: `swift-${server}-server`,
+    apt: `swift-${server}`,
+    tests: '@etl/storage-s3, @etl/cli, @etl/collector (s3:// inputs and outputs)',
+  })),
 ];
 
 const onPath = (command) =>

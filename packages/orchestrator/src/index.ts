@@ -22,6 +22,11 @@ export {
   CoinbaseStreamPipeline,
   LiveFeatures,
 } from './live.js';
+export type { ObjectRecoveryReport } from './object-storage-commit.js';
+export { recoverObjectOutput } from './object-storage-commit.js';
+export { InputLeaseHeldError } from './object-storage-lease.js';
+export type { ObjectStorageRunOptions } from './object-storage-run.js';
+export { ObjectStorageRun, stageLocation } from './object-storage-run.js';
 export type { ETLPipelineOptions, ExecuteOptions, PipelineResult } from './pipeline.js';
 export { ETLPipeline } from './pipeline.js';
 export { loadPlugins, resolvePlugin } from './plugin-loader.js';

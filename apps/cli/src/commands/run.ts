@@ -17,6 +17,7 @@ import {
   warnUnsupported,
 } from '../usage-checks.js';
 import { UsageError } from '../usage-error.js';
+import { runOnObjectStorage, usesObjectStorage } from './run-object-storage.js';
 
 export interface RunFlags {
   input?: string;
@@ -246,6 +247,8 @@ export async function runCommand(
   signal: AbortSignal,
   rollbackSignal?: AbortSignal,
 ): Promise<number> {
+  // Object storage (s3:// --input/--output): converted segment by segment, see run-object-storage.ts.
+  if (usesObjectStorage(flags)) return runOnObjectStorage(flags, io, signal, rollbackSignal);
   const selection = parseSelection(flags as RunFlags);
   const { job, progress, logger, output, unsupported, reword } = await createJob(
     flags,
