@@ -1,16 +1,11 @@
 export type {
-  BuiltinDataset,
   ChannelConfig,
   ChannelConfigMap,
   ProcessorRef,
   ResolvedChannel,
   ResolvedChannels,
 } from './channel-config.js';
-export {
-  BUILTIN_DATASETS,
-  DEFAULT_CHANNEL_CONFIG,
-  resolveChannelConfig,
-} from './channel-config.js';
+export { resolveChannelConfig } from './channel-config.js';
 export type { CompactDatasetSummary, CompactOptions, CompactSummary } from './compaction.js';
 export { compactOutput, DEFAULT_COMPACT_FILE_BYTES, partitionDate } from './compaction.js';
 export { ClosedDateCompactor, type ClosedDateCompactorOptions } from './compaction-schedule.js';
@@ -30,8 +25,14 @@ export {
   CoinbaseStreamPipeline,
   LiveFeatures,
 } from './live.js';
+export type { ObjectRecoveryReport } from './object-storage-commit.js';
+export { recoverObjectOutput } from './object-storage-commit.js';
+export { InputLeaseHeldError } from './object-storage-lease.js';
+export type { ObjectStorageRunOptions } from './object-storage-run.js';
+export { ObjectStorageRun, stageLocation } from './object-storage-run.js';
 export type { ETLPipelineOptions, ExecuteOptions, PipelineResult } from './pipeline.js';
 export { ETLPipeline } from './pipeline.js';
+export { loadPlugins, resolvePlugin } from './plugin-loader.js';
 export type { RecoveryReport } from './segment-commit.js';
 export { recoverOutput } from './segment-commit.js';
 export { isSegmentFile, segmentDate, segmentId } from './segment-id.js';
@@ -45,3 +46,5 @@ export type {
 export { CoinbaseSegmentPipeline } from './segment-pipeline.js';
 export { SegmentStatePass, type StatePassResult } from './segment-state-pass.js';
 export { DEFAULT_SETTLE_MS } from './settle-gate.js';
+export type { SourceChoice } from './sources.js';
+export { BUILTIN_SOURCES, resolveSource } from './sources.js';
