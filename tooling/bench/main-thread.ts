@@ -21,8 +21,12 @@ async function round(file: string, variant: Variant): Promise<{ cpu: number; row
   const level2 = new Level2Processor(
     variant === 'book' ? {} : { reconstructLob: false, computeFeatures: false },
   );
-  const added = (level2.outputSchema({ fields: [{ name: 'price_level', type: 'double', nullable: true }] } as never)
-    ?.fields ?? []).map((f) => f.name).filter((n) => n !== 'price_level');
+  const added = (
+    level2.outputSchema({ fields: [{ name: 'price_level', type: 'double', nullable: true }] } as never)
+      ?.fields ?? []
+  )
+    .map((f) => f.name)
+    .filter((n) => n !== 'price_level');
   const parser = new RawParser({ source: 'coinbase', level2Columns: added });
   const reader = new NDJSONReader({ lineParser: new AdvancedTradeLineScanner() });
   let rows = 0;

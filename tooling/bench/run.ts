@@ -15,7 +15,8 @@
  * Options: --sizes 300 (MiB, comma-separated; default 300), --large (adds 1024 MiB), --quick (50 MiB,
  * one run), --shapes envelope-6,envelope-3,bare-6,bare-3 (framing and mean updates per level2
  * message), --threads 1,2 (our rows once per `etl run --threads` value), --runs 2, --component
- * (also run the per-package benches),
+ * (also run the per-package benches), --compare <another checkout's apps/cli/dist/bin.js> (its
+ * flatten and book rows too, interleaved: before vs after in one run),
  * --fsync-cost (only the full `etl run`, alternately as it is and with every fsync made a no-op by
  * libeatmydata (Debian package eatmydata): the ratio is what durability costs).
  */
@@ -38,6 +39,8 @@ const ROOT = path.resolve(import.meta.dirname, '../..');
 const WORK = path.join(tmpdir(), 'etl-bench');
 const RESULTS = path.join(ROOT, 'tooling', 'bench', 'results');
 const CLI = path.join(ROOT, 'apps', 'cli', 'dist', 'bin.js');
+/** Another build's CLI (--compare <its apps/cli/dist/bin.js>): its rows run interleaved with ours. */
+let COMPARE_CLI: string | undefined;
 const RSS = path.join(ROOT, 'tooling', 'bench', 'report-rss.mjs');
 /** Repetitions per measurement; the fastest is kept. Set from --runs. */
 let RUNS = 3;
@@ -145,6 +148,7 @@ function etlRun(
   config: object,
   env: NodeJS.ProcessEnv = {},
   extraArgs: readonly string[] = [],
+  cli = CLI,
 ): Measurement {
   const dir = path.join(WORK, `run-${name}`);
   const ready = path.join(dir, 'raw', 'ready', 'coinbase');
@@ -162,7 +166,7 @@ function etlRun(
     name,
     inputBytes,
     [
-      CLI,
+      cli,
       'run',
       '--input',
       ready,
@@ -293,6 +297,18 @@ async function benchShape(mib: number, shape: Shape, threads: readonly number[])
     };
   };
   const tasks: Task[] = [duck(2), duck(1)];
+  const compare = COMPARE_CLI;
+  if (compare) {
+    for (const [label, channels] of [
+      ['compared build: level2 flatten', FLATTEN_ONLY],
+      ['compared build: level2 book + features', LEVEL2_BOOK],
+    ] as const) {
+      tasks.push({
+        name: label,
+        run: () => etlRunOnce(label, segment, size, { etl: { channels } }, undefined, compare),
+      });
+    }
+  }
   for (const t of threads.length ? threads : [undefined]) {
     tasks.push(ours('etl run: level2 flatten', FLATTEN_ONLY, t));
     tasks.push(ours('etl run: level2 book + features', LEVEL2_BOOK, t));
@@ -343,6 +359,7 @@ async function main(): Promise<void> {
   if (args.includes('--large')) sizes.push(1024);
   RUNS = Math.max(1, Number(option(args, '--runs') ?? (quick ? 1 : 2)));
   const shapes = (option(args, '--shapes') ?? 'envelope-6,envelope-3,bare-6,bare-3').split(',').map(shapeOf);
+  COMPARE_CLI = option(args, '--compare');
   const threads = (option(args, '--threads') ?? '').split(',').filter(Boolean).map(Number);
   mkdirSync(WORK, { recursive: true });
   mkdirSync(RESULTS, { recursive: true });

@@ -77,6 +77,14 @@ export const MAX_ERRORS_OPTION: OptionSpec = {
   help: 'a segment with more than N bad lines fails (moved to failed/) instead of being converted with them quarantined',
 };
 
+export const THREADS_OPTION: OptionSpec = {
+  name: 'threads',
+  type: 'string',
+  value: '<N>',
+  defaultText: '1',
+  help: 'threads that read and scan a segment: with N > 1, a plain (uncompressed) segment of 16 MiB or more is cut into 4 MiB byte ranges that N worker threads read and scan in parallel, while the main thread builds rows, books and features in file order (same output); compressed segments are read by one thread',
+};
+
 export const KEEP_INPUT_OPTION: OptionSpec = {
   name: 'keep-input',
   type: 'boolean',

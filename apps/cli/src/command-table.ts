@@ -15,6 +15,7 @@ import {
   QUEUE_OPTIONS,
   SOURCE_OPTION,
   segmentInputNote,
+  THREADS_OPTION,
 } from './command-options.js';
 import type { CommandSpec, OptionSpec } from './command-spec.js';
 
@@ -61,6 +62,7 @@ const RUN: CommandSpec = {
     CHANNELS_OPTION,
     SOURCE_OPTION,
     MAX_ERRORS_OPTION,
+    THREADS_OPTION,
     KEEP_INPUT_OPTION,
     IN_PLACE_OPTION,
     ...OUTPUT_OPTIONS,
@@ -99,6 +101,7 @@ const WATCH: CommandSpec = {
     CHANNELS_OPTION,
     SOURCE_OPTION,
     MAX_ERRORS_OPTION,
+    THREADS_OPTION,
     KEEP_INPUT_OPTION,
     {
       name: 'in-place',

@@ -20,8 +20,6 @@ import {
   type WriteSession,
   type WrittenFile,
 } from '@etl/core';
-import { AdvancedTradeLineScanner } from '@etl/processors-coinbase';
-import { NDJSONReader } from '@etl/readers-ndjson';
 import { DEFAULT_COMPRESSION, type ParquetCompression, ParquetWriter } from '@etl/writer-parquet';
 import {
   type BuiltinDataset,
@@ -53,6 +51,7 @@ import {
   SegmentPublishError,
 } from './segment-commit.js';
 import { segmentId } from './segment-id.js';
+import { segmentReader } from './segment-reader.js';
 import { FeedSniffer, judgeSegment, type SegmentVerdict } from './segment-verdict.js';
 
 export type { CoinbaseSource } from './coinbase-chain.js';
@@ -78,6 +77,8 @@ export interface CoinbaseSegmentPipelineOptions {
   readonly maxRowsPerFile?: number;
   /** Largest quarantine file of one segment, in bytes (default 64 MiB); more fails the segment. */
   readonly quarantineLimitBytes?: number;
+  /** Threads that read and scan lines (default 1; see segment-reader.ts). */
+  readonly threads?: number;
 }
 
 export interface DatasetSummary {
@@ -188,12 +189,12 @@ export class CoinbaseSegmentPipeline {
     );
     const sniffer = new FeedSniffer();
     const hasher = new InputHasher();
-    const reader = new NDJSONReader({
+    const reader = segmentReader(file, info.bytes, {
+      threads: this.options.threads ?? 1,
+      exchange: this.options.source === 'coinbase-exchange',
       quarantine,
-      onFileChunk: hasher.update,
+      hasher,
       logger,
-      // Advanced Trade: the dominant l2_data lines skip JSON.parse (RawParser falls back to it).
-      ...(this.options.source === 'coinbase-exchange' ? {} : { lineParser: new AdvancedTradeLineScanner() }),
       ...(this.options.batchSize ? { batchSize: this.options.batchSize } : {}),
       ...(this.options.maxErrors !== undefined ? { maxErrors: this.options.maxErrors } : {}),
     });

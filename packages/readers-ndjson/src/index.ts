@@ -5,4 +5,4 @@ export { NDJSONReader } from './ndjson-reader.js';
 export type { LineParser, NDJSONDecodeMode, NDJSONReaderOptions } from './options.js';
 export { DEFAULT_BATCH_SIZE, DEFAULT_HIGH_WATER_MARK, DEFAULT_MAX_LINE_BYTES } from './options.js';
 export type { LineRejectKind } from './raw-line.js';
-export { JsonLineDecoder, RawLine } from './raw-line.js';
+export { JsonLineDecoder, RawLine, rawLineText } from './raw-line.js';

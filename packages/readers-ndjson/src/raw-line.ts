@@ -4,6 +4,7 @@
  * the ones the line parser did not take, with exactly the reader's checks and reasons.
  */
 import { errorMessage } from '@etl/core';
+import { rawText } from './line-text.js';
 
 /** A line's bytes (a copy, without its terminator) and whether it had a terminator. */
 export class RawLine {
@@ -58,4 +59,9 @@ export class JsonLineDecoder {
       this.reason = reason;
     }
   }
+}
+
+/** A line's text for its quarantine entry, as the reader writes it (invalid UTF-8 shown as U+FFFD). */
+export function rawLineText(bytes: Uint8Array): string {
+  return rawText(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), 0, bytes.byteLength);
 }

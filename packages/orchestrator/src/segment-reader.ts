@@ -1,0 +1,50 @@
+/**
+ * The reader of one segment: the NDJSON reader on the main thread, or, with more than one thread
+ * and a plain file big enough to be worth the workers' start-up, {@link ParallelSegmentReader}
+ * (scan workers over byte ranges; the same records). A compressed segment cannot be cut into byte
+ * ranges without decompressing it first, so it is always read on the main thread.
+ */
+import type { Logger, QuarantineSink, Reader, SourceRecord } from '@etl/core';
+import { AdvancedTradeLineScanner } from '@etl/processors-coinbase';
+import { compressionOf, NDJSONReader } from '@etl/readers-ndjson';
+import type { InputHasher } from './input-identity.js';
+import { DEFAULT_CHUNK_BYTES, ParallelSegmentReader } from './parallel-segment-reader.js';
+
+/** Below this a file is read on the main thread: starting workers costs more than they save. */
+export const PARALLEL_MIN_BYTES = 4 * DEFAULT_CHUNK_BYTES;
+
+export interface SegmentReaderOptions {
+  /** Threads that read and scan lines; 1 reads on the main thread. */
+  readonly threads: number;
+  /** The Exchange feed: no Advanced Trade line scanner, so no workers either. */
+  readonly exchange: boolean;
+  readonly quarantine: QuarantineSink;
+  /** Gets the input's bytes (or its digest, from the hashing thread). */
+  readonly hasher: InputHasher;
+  readonly logger: Logger;
+  readonly batchSize?: number;
+  readonly maxErrors?: number;
+}
+
+export function segmentReader(
+  file: string,
+  bytes: number,
+  options: SegmentReaderOptions,
+): Reader<SourceRecord> {
+  const { threads, exchange, quarantine, hasher, logger } = options;
+  const common = {
+    quarantine,
+    logger,
+    ...(options.batchSize ? { batchSize: options.batchSize } : {}),
+    ...(options.maxErrors !== undefined ? { maxErrors: options.maxErrors } : {}),
+  };
+  if (threads > 1 && !exchange && compressionOf(file) === 'none' && bytes >= PARALLEL_MIN_BYTES) {
+    return new ParallelSegmentReader({ ...common, workers: threads, onDigest: hasher.adopt });
+  }
+  return new NDJSONReader({
+    ...common,
+    onFileChunk: hasher.update,
+    // Advanced Trade: the dominant l2_data lines skip JSON.parse (RawParser falls back to it).
+    ...(exchange ? {} : { lineParser: new AdvancedTradeLineScanner() }),
+  });
+}
