@@ -82,7 +82,7 @@ export const THREADS_OPTION: OptionSpec = {
   type: 'string',
   value: '<N>',
   defaultText: '1',
-  help: 'threads that read and scan a segment: with N > 1, a plain (uncompressed) segment of 16 MiB or more is cut into 4 MiB byte ranges that N worker threads read and scan in parallel, while the main thread builds rows, books and features in file order (same output); compressed segments are read by one thread',
+  help: 'with N > 1, N worker threads read and scan a plain segment of 16 MiB or more in parallel, 4 MiB at a time (same output); a compressed one is read by the main thread',
 };
 
 export const KEEP_INPUT_OPTION: OptionSpec = {

@@ -39,6 +39,7 @@ export function segmentReader(
     ...(options.maxErrors !== undefined ? { maxErrors: options.maxErrors } : {}),
   };
   if (threads > 1 && !exchange && compressionOf(file) === 'none' && bytes >= PARALLEL_MIN_BYTES) {
+    logger.debug('segment read by worker threads', { file, workers: threads });
     return new ParallelSegmentReader({ ...common, workers: threads, onDigest: hasher.adopt });
   }
   return new NDJSONReader({
