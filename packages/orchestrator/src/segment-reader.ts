@@ -11,7 +11,7 @@ import type { InputHasher } from './input-identity.js';
 import { DEFAULT_CHUNK_BYTES, ParallelSegmentReader } from './parallel-segment-reader.js';
 
 /** Below this a file is read on the main thread: starting workers costs more than they save. */
-export const PARALLEL_MIN_BYTES = 4 * DEFAULT_CHUNK_BYTES;
+const PARALLEL_MIN_BYTES = 4 * DEFAULT_CHUNK_BYTES;
 
 export interface SegmentReaderOptions {
   /** Threads that read and scan lines; 1 reads on the main thread. */
