@@ -52,17 +52,11 @@ export interface ParallelSegmentReaderOptions {
 
 const COUNTERS = ['files', 'blank_lines', 'invalid_json', 'truncated_line', 'line_too_long', 'invalid_utf8'];
 
-/**
- * A worker keeps little alive (a batch at a time): a small young generation is plenty and keeps
- * its memory down, as for the writer's encode worker.
- */
-const WORKER_LIMITS = { maxYoungGenerationSizeMb: 8 };
-
 function startScanWorker(data: ScanWorkerData): Worker {
   const here = import.meta.url;
   if (!here.endsWith('.ts')) {
     const url = new URL('./segment-scan-worker.js', here);
-    return new Worker(url, { workerData: data, resourceLimits: WORKER_LIMITS });
+    return new Worker(url, { workerData: data });
   }
   // Running from TypeScript sources (tests): load the worker's source through tsx, as the
   // writer's encode pool does.
@@ -74,7 +68,7 @@ function startScanWorker(data: ScanWorkerData): Worker {
   }
   const entry = new URL('./segment-scan-worker.ts', here).href;
   const code = `(async () => { const { tsImport } = await import(${JSON.stringify(tsx)}); await tsImport(${JSON.stringify(entry)}, ${JSON.stringify(here)}); })();`;
-  return new Worker(code, { eval: true, workerData: data, resourceLimits: WORKER_LIMITS });
+  return new Worker(code, { eval: true, workerData: data });
 }
 
 // Plain CommonJS, so it needs no loader: reads the file in order and hashes it.

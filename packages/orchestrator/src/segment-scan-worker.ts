@@ -34,30 +34,35 @@ function post(message: ScanWorkerMessage, transfer: ArrayBuffer[] = []): void {
 
 function encodeBatch(chunk: number, records: readonly SourceRecord[], rejects: ScanReject[]): ScanBatch {
   const n = records.length;
-  const scanned = new Uint8Array(n);
-  const lines = new Float64Array(n);
-  const bytes = new Float64Array(n);
   const frames: ScannedLevel2Frame[] = [];
   const raws: RawLine[] = [];
   let rawBytes = 0;
   for (let i = 0; i < n; i++) {
+    const value = records[i]!.value;
+    if (value instanceof ScannedLevel2Frame) frames.push(value);
+    else {
+      raws.push(value as RawLine);
+      rawBytes += (value as RawLine).bytes.length;
+    }
+  }
+  // One buffer for the batch's arrays (few large buffers keep the GC's external-memory
+  // accounting and the transfer cheap): line numbers and sizes, raw line ends, then bytes.
+  const m = raws.length;
+  const buffer = new ArrayBuffer(16 * n + 4 * m + n + m + rawBytes);
+  const lines = new Float64Array(buffer, 0, n);
+  const bytes = new Float64Array(buffer, 8 * n, n);
+  const rawEnds = new Uint32Array(buffer, 16 * n, m);
+  const scanned = new Uint8Array(buffer, 16 * n + 4 * m, n);
+  const rawTerminated = new Uint8Array(buffer, 16 * n + 4 * m + n, m);
+  const rawData = new Uint8Array(buffer, 16 * n + 4 * m + n + m, rawBytes);
+  for (let i = 0; i < n; i++) {
     const r = records[i]!;
     lines[i] = r.line;
     bytes[i] = r.bytes ?? 0;
-    if (r.value instanceof ScannedLevel2Frame) {
-      scanned[i] = 1;
-      frames.push(r.value);
-    } else {
-      const raw = r.value as RawLine;
-      raws.push(raw);
-      rawBytes += raw.bytes.length;
-    }
+    scanned[i] = r.value instanceof ScannedLevel2Frame ? 1 : 0;
   }
-  const rawData = new Uint8Array(rawBytes);
-  const rawEnds = new Uint32Array(raws.length);
-  const rawTerminated = new Uint8Array(raws.length);
   let at = 0;
-  for (let j = 0; j < raws.length; j++) {
+  for (let j = 0; j < m; j++) {
     const raw = raws[j]!;
     rawData.set(raw.bytes, at);
     at += raw.bytes.length;
@@ -93,15 +98,7 @@ async function readChunk(request: ScanChunkRequest): Promise<void> {
   try {
     for await (const records of reader.read(data.file, { start: request.start, end: request.end })) {
       const batch = encodeBatch(request.chunk, records, rejects);
-      post(batch, [
-        batch.scanned.buffer,
-        batch.lines.buffer,
-        batch.bytes.buffer,
-        batch.rawData.buffer,
-        batch.rawEnds.buffer,
-        batch.rawTerminated.buffer,
-        ...scannedFrameBuffers(batch.frames),
-      ] as ArrayBuffer[]);
+      post(batch, [batch.lines.buffer as ArrayBuffer, ...scannedFrameBuffers(batch.frames)]);
     }
     post({ type: 'end', chunk: request.chunk, stats: reader.stats(), rejects });
   } catch (error) {

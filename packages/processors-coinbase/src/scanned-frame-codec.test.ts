@@ -38,7 +38,7 @@ describe('scanned frame codec', () => {
     const frames = scanAll(lines);
     expect(frames).toHaveLength(2);
     const encoded = encodeScannedFrames(frames);
-    expect(scannedFrameBuffers(encoded)).toHaveLength(5);
+    expect(scannedFrameBuffers(encoded)).toHaveLength(1);
     const decoded = decodeScannedFrames(encoded);
     expect(decoded).toEqual(frames);
     expect(decoded[0]!.clientId).toBe('c-1');

@@ -27,43 +27,16 @@ export interface EncodedScannedFrames {
   readonly strings: readonly string[];
 }
 
-/** The buffers of an encoded batch, for `postMessage`'s transfer list. */
+/** The buffer of an encoded batch (every array is a view of it), for `postMessage`'s transfer list. */
 export function scannedFrameBuffers(encoded: EncodedScannedFrames): ArrayBuffer[] {
-  return [
-    encoded.ints.buffer,
-    encoded.numbers.buffer,
-    encoded.captures.buffer,
-    encoded.times.buffer,
-    encoded.timeKeys.buffer,
-  ] as ArrayBuffer[];
+  return [encoded.ints.buffer as ArrayBuffer];
 }
 
-/** Encodes `frames` (any number, in order). */
+/**
+ * Encodes `frames` (any number, in order) into views of one ArrayBuffer: few large buffers keep
+ * the garbage collector's external-memory accounting (and the transfer) cheap.
+ */
 export function encodeScannedFrames(frames: readonly ScannedLevel2Frame[]): EncodedScannedFrames {
-  let intCount = 0;
-  let numberCount = 0;
-  for (const f of frames) {
-    intCount += 4;
-    numberCount += 1;
-    for (const e of f.events) {
-      intCount += 3 + 2 * e.sides.length;
-      numberCount += e.values.length;
-    }
-  }
-  const ints = new Int32Array(intCount);
-  const numbers = new Float64Array(numberCount);
-  const captures = new BigInt64Array(frames.length);
-  const strings: string[] = [];
-  const stringIndex = new Map<string, number>();
-  const str = (s: string): number => {
-    let i = stringIndex.get(s);
-    if (i === undefined) {
-      i = strings.length;
-      strings.push(s);
-      stringIndex.set(s, i);
-    }
-    return i;
-  };
   // The scanner hands out one object per distinct timestamp (repeats are the same object).
   const timeList: ScannedTime[] = [];
   const timeIndex = new Map<ScannedTime, number>();
@@ -76,13 +49,43 @@ export function encodeScannedFrames(frames: readonly ScannedLevel2Frame[]): Enco
     }
     return i;
   };
+  let intCount = 0;
+  let numberCount = 0;
+  for (const f of frames) {
+    intCount += 4;
+    numberCount += 1;
+    time(f.server);
+    for (const e of f.events) {
+      intCount += 3 + 2 * e.sides.length;
+      numberCount += e.values.length;
+      for (const t of e.times) time(t);
+    }
+  }
+  const bigCount = frames.length + timeList.length;
+  const buffer = new ArrayBuffer(8 * (bigCount + numberCount) + 4 * (intCount + 2 * timeList.length));
+  const captures = new BigInt64Array(buffer, 0, frames.length);
+  const times = new BigInt64Array(buffer, 8 * frames.length, timeList.length);
+  const numbers = new Float64Array(buffer, 8 * bigCount, numberCount);
+  const ints = new Int32Array(buffer, 8 * (bigCount + numberCount), intCount);
+  const timeKeys = new Int32Array(buffer, 8 * (bigCount + numberCount) + 4 * intCount, 2 * timeList.length);
+  const strings: string[] = [];
+  const stringIndex = new Map<string, number>();
+  const str = (s: string): number => {
+    let i = stringIndex.get(s);
+    if (i === undefined) {
+      i = strings.length;
+      strings.push(s);
+      stringIndex.set(s, i);
+    }
+    return i;
+  };
   let p = 0;
   let n = 0;
   for (let k = 0; k < frames.length; k++) {
     const f = frames[k]!;
     ints[p++] = f.captureTimestamp === null ? 0 : 1;
     captures[k] = f.captureTimestamp ?? 0n;
-    ints[p++] = time(f.server);
+    ints[p++] = timeIndex.get(f.server)!;
     ints[p++] = f.clientId === null ? -1 : str(f.clientId);
     ints[p++] = f.events.length;
     numbers[n++] = f.sequenceNum;
@@ -92,14 +95,12 @@ export function encodeScannedFrames(frames: readonly ScannedLevel2Frame[]): Enco
       ints[p++] = e.sides.length;
       for (let i = 0; i < e.sides.length; i++) {
         ints[p++] = e.sides[i] === 'offer' ? 1 : 0;
-        ints[p++] = time(e.times[i]!);
+        ints[p++] = timeIndex.get(e.times[i]!)!;
         numbers[n++] = e.values[2 * i]!;
         numbers[n++] = e.values[2 * i + 1]!;
       }
     }
   }
-  const times = new BigInt64Array(timeList.length);
-  const timeKeys = new Int32Array(timeList.length * 2);
   for (let i = 0; i < timeList.length; i++) {
     const t = timeList[i]!;
     times[i] = t.ns;
