@@ -106,6 +106,19 @@ describe('ParallelSegmentReader', () => {
     expect(got.digest?.bytes).toBe(0);
   }, 60_000);
 
+  it('fails naming the file when a range cannot be read (the file vanished mid-read)', async () => {
+    const file = path.join(dir, 'vanishing.ndjson');
+    writeFileSync(file, '{"a":1}\n'.repeat(100_000));
+    const reader = new ParallelSegmentReader({ workers: 2, chunkBytes: 16 * 1024 });
+    await expect(async () => {
+      let first = true;
+      for await (const _ of reader.read(file)) {
+        if (first) rmSync(file);
+        first = false;
+      }
+    }).rejects.toThrow(/vanishing\.ndjson/);
+  }, 60_000);
+
   it('stops with TooManyErrorsError past maxErrors, as the NDJSON reader does', async () => {
     const file = path.join(dir, 'bad.ndjson');
     writeFileSync(file, 'x\n'.repeat(500));

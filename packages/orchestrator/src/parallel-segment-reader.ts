@@ -140,6 +140,7 @@ export class ParallelSegmentReader implements Reader<SourceRecord> {
     const hash = hashFile(file);
     const inbox = new Map<number, ScanWorkerMessage[]>();
     let failure: unknown;
+    let stopping = false;
     let wake: (() => void) | undefined;
     for (const worker of workers) {
       worker.on('message', (m: ScanWorkerMessage) => {
@@ -150,6 +151,12 @@ export class ParallelSegmentReader implements Reader<SourceRecord> {
       });
       worker.on('error', (error) => {
         failure ??= error;
+        wake?.();
+      });
+      // A worker that stops while chunks are still owed would leave the reader waiting forever.
+      worker.on('exit', (code) => {
+        if (!stopping)
+          failure ??= new EtlError(`${file}: a scan worker stopped (exit code ${code})`, 'E_READ');
         wake?.();
       });
     }
@@ -234,6 +241,7 @@ export class ParallelSegmentReader implements Reader<SourceRecord> {
       const digest = await hash.result;
       this.options.onDigest?.(digest.sha256, digest.bytes);
     } finally {
+      stopping = true;
       hash.stop();
       await Promise.all(workers.map((w) => w.terminate()));
     }
