@@ -1,3 +1,13 @@
+import { defineConfig } from 'vitest/config';
 import { etlVitestConfig } from '../../tooling/vitest/config.js';
 
-export default etlVitestConfig({ testTimeout: 120_000 });
+const config = etlVitestConfig({ testTimeout: 120_000 });
+// The AWS SDK's `module` builds (loaded by the s3:// tests) use extension-less imports that only
+// bundlers resolve: resolve packages the way Node does, as the installed CLI does.
+const conditions = ['@etl/source', 'node', 'import', 'default'];
+
+export default defineConfig({
+  ...config,
+  resolve: { ...config.resolve, conditions },
+  ssr: { ...config.ssr, resolve: { ...config.ssr?.resolve, conditions } },
+});

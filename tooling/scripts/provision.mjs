@@ -19,6 +19,17 @@ const REQUIREMENTS = [
   { command: 'zstd', apt: 'zstd', tests: '@etl/readers-ndjson (.zst segments)' },
   { command: 'strace', apt: 'strace', tests: 'tests that trace the system calls a command makes' },
   { command: 'jq', apt: 'jq', tests: "@etl/examples (the READMEs' commands pipe `etl … --json` into jq)" },
+  {
+    command: 'chromium',
+    apt: 'chromium',
+    tests: '@etl/report (the HTML report is rendered in headless Chromium)',
+  },
+  // OpenStack Swift with its s3api middleware: the S3-compatible server the object storage tests start.
+  ...['proxy', 'object', 'container', 'account'].map((server) => ({
+    command: `swift-${server}-server`,
+    apt: `swift-${server}`,
+    tests: '@etl/storage-s3, @etl/cli, @etl/collector (s3:// inputs and outputs)',
+  })),
 ];
 
 const onPath = (command) =>

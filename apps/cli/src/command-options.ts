@@ -69,6 +69,12 @@ export const SOURCE_OPTION: OptionSpec = {
   help: 'the feed the captures hold: coinbase (Advanced Trade) or coinbase-exchange (the legacy Exchange feed)',
 };
 
+/** `run` and `watch` also load a source another package publishes (see source-choice.ts). */
+export const SOURCE_PACKAGE_OPTION: OptionSpec = {
+  ...SOURCE_OPTION,
+  help: `${SOURCE_OPTION.help}, or a source package (npm name or path; see defineSource in @etl/core)`,
+};
+
 export const MAX_ERRORS_OPTION: OptionSpec = {
   name: 'max-errors',
   type: 'string',

@@ -14,6 +14,7 @@ import {
   OUTPUT_OPTIONS,
   QUEUE_OPTIONS,
   SOURCE_OPTION,
+  SOURCE_PACKAGE_OPTION,
   segmentInputNote,
   THREADS_OPTION,
 } from './command-options.js';
@@ -60,7 +61,7 @@ const RUN: CommandSpec = {
     CONFIG_OPTION,
     ...DATE_OPTIONS,
     CHANNELS_OPTION,
-    SOURCE_OPTION,
+    SOURCE_PACKAGE_OPTION,
     MAX_ERRORS_OPTION,
     THREADS_OPTION,
     KEEP_INPUT_OPTION,
@@ -99,7 +100,7 @@ const WATCH: CommandSpec = {
       help: 'how long a file must stay unchanged (size and mtime) before it is taken, so a file still being copied in is not converted half-written; a file renamed into ready/ long after it was written is taken at once; a plain file whose last line is cut (or that is empty) waits 10 x longer (at least 60 s)',
     },
     CHANNELS_OPTION,
-    SOURCE_OPTION,
+    SOURCE_PACKAGE_OPTION,
     MAX_ERRORS_OPTION,
     THREADS_OPTION,
     KEEP_INPUT_OPTION,
@@ -157,6 +158,60 @@ const QUERY: CommandSpec = {
   ],
   run: async (flags, positionals, ctx) =>
     (await import('./commands/query.js')).queryCommand(positionals[0], flags, ctx.io),
+};
+
+const REPORT: CommandSpec = {
+  name: 'report',
+  summary: 'data-quality report of the output: coverage, book health, market picture, input health',
+  usage:
+    '--output <processed-dir> [--date D | --start-date D --end-date D] [--product P,...] [--html <file>] [--json]',
+  options: [
+    {
+      name: 'output',
+      type: 'string',
+      value: '<processed-dir>',
+      help: 'the directory `etl run --output` wrote (required)',
+    },
+    { name: 'date', type: 'string', value: '<YYYY-MM-DD>', help: 'one UTC date (default: every date)' },
+    {
+      name: 'start-date',
+      type: 'string',
+      value: '<YYYY-MM-DD>',
+      help: 'first date of a range, inclusive (needs --end-date)',
+    },
+    {
+      name: 'end-date',
+      type: 'string',
+      value: '<YYYY-MM-DD>',
+      help: 'last date of a range, inclusive (needs --start-date)',
+    },
+    {
+      name: 'product',
+      type: 'string',
+      value: '<P,...>',
+      defaultText: 'every product',
+      help: 'only these products, comma-separated (e.g. BTC-USD,ETH-USD)',
+    },
+    {
+      name: 'input',
+      type: 'string',
+      value: '<ready-dir>',
+      help: 'the ready/ directory the job read: failed segments are also looked for in failed/ beside it',
+    },
+    {
+      name: 'html',
+      type: 'string',
+      value: '<file>',
+      help: 'also write one self-contained HTML page (charts inlined, nothing fetched when viewed)',
+    },
+    { name: 'json', type: 'boolean', help: 'print the figures as one JSON object instead of the summary' },
+  ],
+  notes: [
+    'Per product and UTC day: rows per minute of each dataset and the minutes without any; the share of time the order book was valid, each gap, reconnect, stale-checkpoint and book-invalid span, crossed-book repairs; mid and spread (bps) per second and trade volume per minute by taker side; and for the segments of those dates: lines, quarantined lines and rows with their reasons, failed segments.',
+    'Exit codes: 0 the report was made, 1 no rows for the selection, 2 bad usage (e.g. --output is not a directory).',
+  ],
+  run: async (flags, _positionals, ctx) =>
+    (await import('./commands/report.js')).reportCommand(flags, ctx.io),
 };
 
 const ENQUEUE: CommandSpec = {
@@ -343,6 +398,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   RETRY,
   INSPECT,
   QUERY,
+  REPORT,
   ENQUEUE,
   WORKER,
   QUEUE_STATUS,

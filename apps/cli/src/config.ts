@@ -9,12 +9,16 @@ import { ConfigError } from '@etl/core';
 import { isRecord } from '@etl/core/internal';
 import { parse as parseYaml } from 'yaml';
 import { checkChannels } from './channel-options.js';
+import { namesSourceModule } from './source-choice.js';
 import { UsageError } from './usage-error.js';
 
 export type Compression = 'zstd' | 'snappy' | 'gzip' | 'none';
 
-/** `coinbase`: Advanced Trade captures; `coinbase-exchange`: the legacy Exchange (Pro) feed. */
-export type Source = 'coinbase' | 'coinbase-exchange';
+/**
+ * `coinbase`: Advanced Trade captures; `coinbase-exchange`: the legacy Exchange (Pro) feed; any
+ * other value names a source package or path (see source-choice.ts).
+ */
+export type Source = string;
 
 const SOURCES: readonly Source[] = ['coinbase', 'coinbase-exchange'];
 
@@ -36,8 +40,11 @@ export interface EtlConfig {
 
 const COMPRESSIONS: readonly Compression[] = ['zstd', 'snappy', 'gzip', 'none'];
 
-/** Validates a parsed config object; `baseDir` resolves relative paths. */
-export function validateConfig(raw: unknown, baseDir: string): EtlConfig {
+/**
+ * Validates a parsed config object; `baseDir` resolves relative paths. `sourceFlag` is the
+ * command's `--source`, which decides whose datasets `etl.channels` configures.
+ */
+export function validateConfig(raw: unknown, baseDir: string, sourceFlag?: string): EtlConfig {
   if (!isRecord(raw)) throw new ConfigError('(root)', 'must be an object');
   const config: EtlConfig = { plugins: [], baseDir };
   for (const [key, value] of Object.entries(raw)) {
@@ -93,17 +100,16 @@ export function validateConfig(raw: unknown, baseDir: string): EtlConfig {
         config.maxErrors = v;
         break;
       case 'source':
-        if (!SOURCES.includes(v as Source)) {
+        // A built-in name, or a source package or path: loaded (and checked) by the command.
+        if (typeof v !== 'string' || !v)
           throw new ConfigError(
             'etl.source',
             `must be one of ${SOURCES.join(', ')}, got ${JSON.stringify(v)}`,
           );
-        }
-        config.source = v as Source;
+        config.source = v;
         break;
       case 'channels':
-        // Validated down to each processor option; the job resolves it again over the defaults.
-        config.channels = checkChannels(v, 'etl.channels');
+        config.channels = v as Record<string, unknown>;
         break;
       default:
         throw new ConfigError(
@@ -112,11 +118,16 @@ export function validateConfig(raw: unknown, baseDir: string): EtlConfig {
         );
     }
   }
+  // Validated down to each processor option against the source's declaration, here for the
+  // built-in sources; another source's are checked once it is loaded (the job resolves them again).
+  const source = sourceFlag ?? config.source;
+  if (config.channels !== undefined && !(source && namesSourceModule(source)))
+    config.channels = checkChannels(config.channels, 'etl.channels', source);
   return config;
 }
 
-/** Reads and validates a JSON or YAML config file. */
-export async function loadConfig(file: string): Promise<EtlConfig> {
+/** Reads and validates a JSON or YAML config file (`sourceFlag`: see {@link validateConfig}). */
+export async function loadConfig(file: string, sourceFlag?: string): Promise<EtlConfig> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -132,12 +143,23 @@ export async function loadConfig(file: string): Promise<EtlConfig> {
       `${file} is not valid ${/\.ya?ml$/i.test(file) ? 'YAML' : 'JSON'}: ${(error as Error).message}`,
     );
   }
-  return validateConfig(raw ?? {}, path.dirname(path.resolve(file)));
+  return validateConfig(raw ?? {}, path.dirname(path.resolve(file)), sourceFlag);
 }
 
-/** `--source` over `etl.source` over the default, checked. */
+/**
+ * `--source` over `etl.source` over the default, checked, for the commands that take a built-in
+ * source only (the queue and the stream; `run` and `watch` also load source packages, see
+ * source-choice.ts).
+ */
 export function sourceOf(flag: string | undefined, configured: Source | undefined): Source {
-  if (flag === undefined) return configured ?? 'coinbase';
+  if (flag === undefined) {
+    if (configured !== undefined && !SOURCES.includes(configured))
+      throw new ConfigError(
+        'etl.source',
+        `must be one of ${SOURCES.join(', ')} here (a source package or path is read by etl run and etl watch only), got ${JSON.stringify(configured)}`,
+      );
+    return configured ?? 'coinbase';
+  }
   if (!SOURCES.includes(flag as Source))
     throw new UsageError(`--source must be ${SOURCES.join(' or ')}, got ${flag}`);
   return flag as Source;

@@ -1,5 +1,5 @@
+export { loadPlugins } from '@etl/orchestrator';
 export type { EtlConfig } from './config.js';
 export { loadConfig, validateConfig } from './config.js';
 export type { CliIO } from './main.js';
 export { HELP, main } from './main.js';
-export { loadPlugins } from './plugins.js';

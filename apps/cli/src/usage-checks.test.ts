@@ -31,10 +31,24 @@ describe('usage checks', () => {
     ).toEqual(['level2', 'market_trades', 'ticker', 'candles', 'bars']);
   });
 
+  it("takes --channels names from the source's datasets", () => {
+    expect(knownChannels(undefined, 'coinbase-exchange')).toEqual([
+      'level2',
+      'market_trades',
+      'ticker',
+      'candles',
+    ]);
+    expect(() => knownChannels(undefined, 'kraken')).toThrow(/--source: unknown source "kraken"/);
+  });
+
   it('lets --source and --max-errors win over the config, and names the limit as written', () => {
     expect(sourceOf(undefined, undefined)).toBe('coinbase');
     expect(sourceOf(undefined, 'coinbase-exchange')).toBe('coinbase-exchange');
     expect(sourceOf('coinbase', 'coinbase-exchange')).toBe('coinbase');
+    // The queue and the stream take the built-in sources only; a source package is for run and watch.
+    expect(() => sourceOf(undefined, './acme-source.js')).toThrow(
+      'config etl.source: must be one of coinbase, coinbase-exchange here (a source package or path is read by etl run and etl watch only), got "./acme-source.js"',
+    );
     expect(maxErrorsOf(undefined, undefined)).toBeUndefined();
     expect(maxErrorsOf(undefined, 5)).toEqual({ value: 5, key: 'etl.max_errors' });
     expect(maxErrorsOf('0', 5)).toEqual({ value: 0, key: '--max-errors' });

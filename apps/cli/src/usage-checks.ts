@@ -3,7 +3,8 @@
  * each is a UsageError (exit 2) in one sentence, and nothing on disk has been touched.
  */
 import { readdir, stat } from 'node:fs/promises';
-import { BUILTIN_DATASETS, isSegmentFile } from '@etl/orchestrator';
+import type { Source } from '@etl/core';
+import { isSegmentFile, resolveSource } from '@etl/orchestrator';
 import { UsageError } from './usage-error.js';
 
 async function statOf(p: string) {
@@ -37,9 +38,12 @@ export async function checkOutputDir(dir: string, given: string): Promise<void> 
     );
 }
 
-/** The channel names `--channels` accepts: the built-in datasets and plugin outputs of the config. */
-export function knownChannels(channelConfig: Readonly<Record<string, unknown>> | undefined): string[] {
-  const known: string[] = [...BUILTIN_DATASETS];
+/** The channel names `--channels` accepts: the source's datasets and plugin outputs of the config. */
+export function knownChannels(
+  channelConfig: Readonly<Record<string, unknown>> | undefined,
+  source?: string | Source,
+): string[] {
+  const known: string[] = resolveSource(source, '--source').datasets.map((d) => d.name);
   for (const channel of Object.values(channelConfig ?? {})) {
     const processors = (channel as { processors?: unknown } | null)?.processors;
     if (!Array.isArray(processors)) continue;
@@ -55,6 +59,7 @@ export function knownChannels(channelConfig: Readonly<Record<string, unknown>> |
 export function parseChannels(
   flag: string | undefined,
   channelConfig: Readonly<Record<string, unknown>> | undefined,
+  source?: string | Source,
 ): string[] | undefined {
   if (flag === undefined) return undefined;
   const names = flag
@@ -62,7 +67,7 @@ export function parseChannels(
     .map((s) => s.trim())
     .filter(Boolean);
   if (!names.length) throw new UsageError('--channels needs at least one channel name');
-  const known = knownChannels(channelConfig);
+  const known = knownChannels(channelConfig, source);
   const unknown = names.filter((n) => !known.includes(n));
   if (unknown.length)
     throw new UsageError(

@@ -1,6 +1,15 @@
 /** `etl-collector`: runs the collector until SIGINT/SIGTERM. Resolves to the exit code. */
+
+import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ConfigError, EtlError, errorMessage, type LogLevel } from '@etl/core';
+import {
+  ConfigError,
+  EtlError,
+  errorMessage,
+  isObjectStorageUrl,
+  type Logger,
+  type LogLevel,
+} from '@etl/core';
 import { ConsoleLogger } from '@etl/core/internal';
 import {
   connectNats,
@@ -11,6 +20,21 @@ import {
 } from '@etl/stream-nats';
 import { COINBASE_ADVANCED_TRADE_URL, Collector } from './collector.js';
 import { resolveCollectorConfig } from './collector-config.js';
+import { SegmentShipper } from './segment-shipper.js';
+
+/** The shipper of `--upload <url>`: segments of `<output>/ready/coinbase` to `<url>/ready/coinbase`. */
+async function segmentShipper(
+  url: string,
+  outputDir: string | undefined,
+  logger: Logger,
+): Promise<SegmentShipper> {
+  if (!outputDir)
+    throw new ConfigError('--upload', 'needs --output <raw-dir>: segments are written there first');
+  if (!isObjectStorageUrl(url)) throw new ConfigError('--upload', `expected s3://bucket/prefix, got ${url}`);
+  const { S3ObjectStorage } = await import('@etl/storage-s3');
+  const remote = S3ObjectStorage.fromUrl(`${url.replace(/\/+$/, '')}/ready/coinbase`);
+  return new SegmentShipper(remote, path.join(outputDir, 'ready', 'coinbase'), logger);
+}
 
 export const COLLECTOR_HELP = `etl-collector — capture the Coinbase Advanced Trade WebSocket feed
 
@@ -18,12 +42,14 @@ Usage:
   etl-collector --products BTC-USD,ETH-USD [--output <raw-dir>] [--nats <nats-url>]
                 [--channels level2,market_trades,ticker,heartbeats] [--url ${COINBASE_ADVANCED_TRADE_URL}]
                 [--max-segment-bytes N] [--max-segment-age <s>] [--stream ${DEFAULT_STREAM}]
-                [--subject-prefix ${DEFAULT_SUBJECT_PREFIX}] [--config <file>] [--json]
+                [--subject-prefix ${DEFAULT_SUBJECT_PREFIX}] [--upload s3://bucket/raw] [--config <file>] [--json]
                 [--log-format text|json] [--log-level debug|info|warn|error]
 
 --output writes segments to <raw-dir>/active/coinbase, moved to <raw-dir>/ready/coinbase when
 closed (the input of \`etl run\`/\`etl watch\`). --nats publishes every frame to JetStream subjects
 <prefix>.<channel>.<product> (the input of \`etl stream\`). Give one or both.
+--upload (with --output) streams each closed segment to <url>/ready/coinbase/ as a multipart
+upload (visible only once complete), then deletes the local copy; AWS settings from the environment.
 Exit codes: 0 stopped by a signal, 1 failure, 2 bad usage or config.
 `;
 
@@ -38,6 +64,7 @@ const OPTIONS = {
   nats: { type: 'string' },
   stream: { type: 'string' },
   'subject-prefix': { type: 'string' },
+  upload: { type: 'string' },
   json: { type: 'boolean' },
   'log-format': { type: 'string' },
   'log-level': { type: 'string' },
@@ -90,6 +117,8 @@ export async function collectorMain(argv: string[], io: CollectorIO, signal: Abo
         logger,
       });
     }
+    // Object storage (issue 17): closed segments go on to s3://…/ready/coinbase/, see segment-shipper.ts.
+    const shipper = values.upload ? await segmentShipper(values.upload, config.outputDir, logger) : undefined;
     const collector = new Collector({
       ...(config.url ? { url: config.url } : {}),
       products: config.products,
@@ -100,6 +129,7 @@ export async function collectorMain(argv: string[], io: CollectorIO, signal: Abo
               root: config.outputDir,
               ...(config.maxSegmentBytes ? { maxBytes: config.maxSegmentBytes } : {}),
               ...(config.maxSegmentAgeS ? { maxAgeMs: config.maxSegmentAgeS * 1000 } : {}),
+              ...(shipper ? { onClose: (file: string) => shipper.enqueue(file) } : {}),
             },
           }
         : {}),
@@ -112,7 +142,10 @@ export async function collectorMain(argv: string[], io: CollectorIO, signal: Abo
       logger,
     });
     signal.addEventListener('abort', () => void collector.stop(), { once: true });
+    await shipper?.start();
     await collector.start();
+    const shipped = await shipper?.drain();
+    if (shipped?.failed) return 1;
     const stats = collector.stats();
     if (values.json) {
       io.stdout.write(`${JSON.stringify(stats)}\n`);

@@ -25,9 +25,11 @@ it('without apt-get: names every missing program and the tests that need it, and
   expect(r.status).toBe(0);
   expect(r.stdout).toBe('');
   expect(r.stderr).toContain(
-    'redis-server, nats-server, zstd, strace, jq missing: no apt-get on this machine',
+    'redis-server, nats-server, zstd, strace, jq, chromium, swift-proxy, swift-object, swift-container, swift-account missing: no apt-get on this machine',
   );
-  expect(r.stderr).toContain('install with: apt-get install -y redis-server nats-server zstd strace jq');
+  expect(r.stderr).toContain(
+    'install with: apt-get install -y redis-server nats-server zstd strace jq chromium swift-proxy swift-object swift-container swift-account',
+  );
   expect(r.stderr).toContain('without nats-server these tests fail: @etl/stream-nats');
   expect(r.stderr).toContain('without redis-server these tests fail: @etl/queue-bullmq');
 });

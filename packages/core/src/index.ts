@@ -15,8 +15,17 @@ export {
   partitionSegment,
   unescapePartitionValue,
 } from './hive.js';
+export { LOCAL_UPLOADS_DIR, LocalObjectStorage } from './local-object-storage.js';
 export type { LogFields, Logger, LogLevel } from './logger.js';
 export { filterLogger, LOG_LEVELS, MemoryLogger, silentLogger } from './logger.js';
+export type {
+  ObjectStorage,
+  ObjectUpload,
+  PendingUpload,
+  SealedUpload,
+  StoredObject,
+} from './object-storage.js';
+export { checkObjectKey, isObjectStorageUrl, parseS3Url } from './object-storage.js';
 export type { Plugin, PluginDefinition, ProcessorFactory, ProcessorFactoryContext } from './plugin.js';
 export { definePlugin, isPlugin, PLUGIN_API_VERSION, ProcessorRegistry } from './plugin.js';
 export type { Processor } from './processor.js';
@@ -34,6 +43,19 @@ export {
   NESTED_TYPES,
   selectFields,
 } from './schema.js';
+export type {
+  Source,
+  SourceChainContext,
+  SourceDataset,
+  SourceDatasetSettings,
+  SourceDefinition,
+  SourceLineParser,
+  SourceParserContext,
+  SourceSideDataset,
+} from './source.js';
+export { defineSource, isSource, SOURCE_API_VERSION, sideDatasetSchema } from './source.js';
+export type { OptionSpec, OptionSpecs } from './source-options.js';
+export { option, optionDefaults, parseOptions } from './source-options.js';
 export type { Stats } from './stats.js';
 export { emptyStats, StatsCollector, sumStats } from './stats.js';
 export {

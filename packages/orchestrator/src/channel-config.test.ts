@@ -1,14 +1,24 @@
-import { ConfigError } from '@etl/core';
+import {
+  ConfigError,
+  col,
+  defineSchema,
+  defineSource,
+  mapProcessor,
+  option,
+  type Row,
+  type SourceRecord,
+} from '@etl/core';
+import { coinbaseSource } from '@etl/processors-coinbase';
 import { describe, expect, it } from 'vitest';
-import { camelizeKeys, DEFAULT_CHANNEL_CONFIG, resolveChannelConfig } from './channel-config.js';
+import { camelizeKeys, defaultChannels, resolveChannelConfig } from './channel-config.js';
 
 describe('resolveChannelConfig', () => {
   it('keeps the seed defaults: level2 and trades by product and date, ticker by date and hour', () => {
     const c = resolveChannelConfig({});
-    expect(c.level2.partitionCols).toEqual(['product_id', 'date']);
-    expect(c.market_trades.partitionCols).toEqual(['product_id', 'date']);
-    expect(c.ticker.partitionCols).toEqual(['date', 'hour']);
-    expect(c).toEqual(DEFAULT_CHANNEL_CONFIG);
+    expect(c.level2!.partitionCols).toEqual(['product_id', 'date']);
+    expect(c.market_trades!.partitionCols).toEqual(['product_id', 'date']);
+    expect(c.ticker!.partitionCols).toEqual(['date', 'hour']);
+    expect(c).toEqual(defaultChannels(coinbaseSource));
   });
 
   it("accepts the seed's snake_case keys and merges processor options over the defaults", () => {
@@ -16,15 +26,18 @@ describe('resolveChannelConfig', () => {
       level2: { partition_cols: ['date'], processor_options: { compute_features: false, depth_levels: [5] } },
       ticker: { enabled: false },
     });
-    expect(c.level2.partitionCols).toEqual(['date']);
-    expect(c.level2.processorOptions).toEqual({
+    expect(c.level2!.partitionCols).toEqual(['date']);
+    expect(c.level2!.processorOptions).toEqual({
       addDerivedFields: true,
       reconstructLob: true,
       computeFeatures: false,
       depthLevels: [5],
+      depthBps: [10],
+      crossedPolicy: 'remove-stale',
+      sequenceCheck: 'auto',
     });
-    expect(c.ticker.enabled).toBe(false);
-    expect(c.market_trades.enabled).toBe(true);
+    expect(c.ticker!.enabled).toBe(false);
+    expect(c.market_trades!.enabled).toBe(true);
   });
 
   it('names the bad key in errors', () => {
@@ -50,7 +63,7 @@ describe('resolveChannelConfig', () => {
         processors: ['vwap', { use: 'bars/vwap', options: { window_minutes: 5 }, output: 'vwap_5m' }],
       },
     });
-    expect(c.market_trades.processors).toEqual([
+    expect(c.market_trades!.processors).toEqual([
       { use: 'vwap' },
       { use: 'bars/vwap', options: { windowMinutes: 5 }, output: 'vwap_5m' },
     ]);
@@ -62,5 +75,66 @@ describe('resolveChannelConfig', () => {
       depthBps2: 1,
       already: 2,
     });
+  });
+
+  it("takes datasets, partitioning and options from another source's declaration", () => {
+    const checked: string[] = [];
+    const acme = defineSource({
+      name: 'acme',
+      description: 'a made-up exchange',
+      datasets: [
+        {
+          name: 'fills',
+          description: 'fills',
+          schema: defineSchema([col.string('symbol')]),
+          partitionCols: ['symbol'],
+          options: {
+            addNotional: option.boolean('notional', true),
+            window: option.positiveInteger('window'),
+          },
+        },
+      ],
+      checkSettings: (datasets, keyPrefix) => {
+        checked.push(`${keyPrefix}:${JSON.stringify(datasets.fills?.processorOptions)}`);
+      },
+      parser: () => mapProcessor<SourceRecord, Row>('p', (r) => r.value as Row),
+      processors: () => [],
+    });
+    const c = resolveChannelConfig({ fills: { processor_options: { window: 5 } } }, 'etl.channels', acme);
+    expect(c).toEqual({
+      fills: {
+        dataset: 'fills',
+        enabled: true,
+        partitionCols: ['symbol'],
+        processorOptions: { addNotional: true, window: 5 },
+        processors: [],
+      },
+    });
+    expect(checked).toEqual(['etl.channels:{"addNotional":true,"window":5}']);
+    expect(() => resolveChannelConfig({ level2: {} }, 'etl.channels', acme)).toThrow(
+      'config etl.channels.level2: unknown channel (known: fills)',
+    );
+    expect(() =>
+      resolveChannelConfig({ fills: { processor_options: { windw: 5 } } }, 'etl.channels', acme),
+    ).toThrow(
+      'config etl.channels.fills.processor_options.windw: unknown option (known: add_notional, window)',
+    );
+    expect(() => resolveChannelConfig({}, 'etl.channels', 'kraken')).toThrow(
+      'config source: unknown source "kraken" (built in: coinbase, coinbase-exchange)',
+    );
+  });
+
+  it('checks Coinbase processor options against the declaration, for API users too', () => {
+    expect(() => resolveChannelConfig({ level2: { processorOptions: { computeFeature: true } } })).toThrow(
+      /etl\.channels\.level2\.processorOptions\.computeFeature: unknown option/,
+    );
+    expect(
+      resolveChannelConfig({
+        level2: { processorOptions: { bookSnapshots: { depth: 5, interval_ms: 1000 } } },
+      }).level2!.processorOptions.bookSnapshots,
+    ).toEqual({ depth: 5, intervalMs: 1000 });
+    expect(
+      resolveChannelConfig({}, 'etl.channels', 'coinbase-exchange').level2!.processorOptions.sequenceCheck,
+    ).toBe('off');
   });
 });

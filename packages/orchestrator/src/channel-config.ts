@@ -1,14 +1,13 @@
 /**
  * Channel configuration: which datasets a segment produces, how each is partitioned and which
  * processor options apply. Accepts the seed's snake_case keys and the TypeScript camelCase ones.
+ * The datasets, their default partitioning and their processors' options (names, checks,
+ * defaults) are the source's declaration (`defineSource`); nothing here knows a feed.
  */
 
-import { ConfigError } from '@etl/core';
+import { ConfigError, optionDefaults, parseOptions, type Source } from '@etl/core';
 import { isRecord } from '@etl/core/internal';
-
-export type BuiltinDataset = 'level2' | 'market_trades' | 'ticker' | 'candles';
-
-export const BUILTIN_DATASETS: readonly BuiltinDataset[] = ['level2', 'market_trades', 'ticker', 'candles'];
+import { resolveSource, type SourceChoice } from './sources.js';
 
 /** A plugin processor applied to one dataset's rows after the built-in processors. */
 export interface ProcessorRef {
@@ -28,55 +27,35 @@ export interface ChannelConfig {
   readonly processors?: readonly ProcessorRef[];
 }
 
-export type ChannelConfigMap = Readonly<Partial<Record<BuiltinDataset, ChannelConfig>>>;
+/** Dataset name → its config; the names are the source's datasets. */
+export type ChannelConfigMap = Readonly<Record<string, ChannelConfig>>;
 
 export interface ResolvedChannel {
-  readonly dataset: BuiltinDataset;
+  readonly dataset: string;
   readonly enabled: boolean;
   readonly partitionCols: readonly string[];
+  /** The source's declared defaults overlaid with the config's options, checked. */
   readonly processorOptions: Readonly<Record<string, unknown>>;
   readonly processors: readonly ProcessorRef[];
 }
 
-export type ResolvedChannels = Readonly<Record<BuiltinDataset, ResolvedChannel>>;
+/** Every dataset the source declares, in its order. */
+export type ResolvedChannels = Readonly<Record<string, ResolvedChannel>>;
 
-/** The seed's defaults: level2 and trades by product and date, ticker by date and hour. */
-export const DEFAULT_CHANNEL_CONFIG: ResolvedChannels = {
-  level2: {
-    dataset: 'level2',
-    enabled: true,
-    partitionCols: ['product_id', 'date'],
-    processorOptions: { addDerivedFields: true, reconstructLob: true, computeFeatures: true },
-    processors: [],
-  },
-  market_trades: {
-    dataset: 'market_trades',
-    enabled: true,
-    partitionCols: ['product_id', 'date'],
-    processorOptions: { addDerivedFields: true, inferAggressor: true },
-    processors: [],
-  },
-  ticker: {
-    dataset: 'ticker',
-    enabled: true,
-    partitionCols: ['date', 'hour'],
-    processorOptions: { addDerivedFields: true },
-    processors: [],
-  },
-  candles: {
-    dataset: 'candles',
-    enabled: true,
-    partitionCols: ['product_id', 'date'],
-    processorOptions: {},
-    processors: [],
-  },
-};
-
-/** Partitioning of the datasets processors emit on the side. */
-export const SIDE_DATASET_PARTITIONS: Readonly<Record<string, readonly string[]>> = {
-  quality: ['date'],
-  book_snapshot: ['product_id', 'date'],
-};
+/** The source's datasets with their declared defaults: enabled, partitioned as declared. */
+export function defaultChannels(source: Source): ResolvedChannels {
+  const out: Record<string, ResolvedChannel> = {};
+  for (const d of source.datasets) {
+    out[d.name] = {
+      dataset: d.name,
+      enabled: true,
+      partitionCols: d.partitionCols,
+      processorOptions: optionDefaults(d.options ?? {}),
+      processors: [],
+    };
+  }
+  return out;
+}
 
 const snakeToCamel = (key: string): string => key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
@@ -114,19 +93,26 @@ function processorRefs(value: unknown, key: string): ProcessorRef[] {
 }
 
 /**
- * Merges a user channel config (seed or camelCase keys) over the defaults, validating every key.
- * `keyPrefix` is where the config sits in the user's file, for error messages.
+ * Merges a user channel config (seed or camelCase keys) over the source's defaults, validating
+ * every key and every processor option against the source's declaration. `keyPrefix` is where the
+ * config sits in the user's file, for error messages.
  */
-export function resolveChannelConfig(config: unknown = {}, keyPrefix = 'etl.channels'): ResolvedChannels {
+export function resolveChannelConfig(
+  config: unknown = {},
+  keyPrefix = 'etl.channels',
+  sourceChoice?: SourceChoice,
+): ResolvedChannels {
+  const source = resolveSource(sourceChoice);
   if (!isRecord(config)) throw new ConfigError(keyPrefix, 'must be an object');
-  const out = { ...DEFAULT_CHANNEL_CONFIG } as Record<BuiltinDataset, ResolvedChannel>;
+  const out = { ...defaultChannels(source) } as Record<string, ResolvedChannel>;
   for (const [name, raw] of Object.entries(config)) {
     const key = `${keyPrefix}.${name}`;
-    if (!(BUILTIN_DATASETS as readonly string[]).includes(name)) {
-      throw new ConfigError(key, `unknown channel (known: ${BUILTIN_DATASETS.join(', ')})`);
+    const declared = source.dataset(name);
+    const base = declared ? out[name] : undefined;
+    if (!declared || !base) {
+      throw new ConfigError(key, `unknown channel (known: ${source.datasets.map((d) => d.name).join(', ')})`);
     }
     if (!isRecord(raw)) throw new ConfigError(key, 'must be an object');
-    const base = out[name as BuiltinDataset];
     let enabled = base.enabled;
     let partitionCols = base.partitionCols;
     let processorOptions = base.processorOptions;
@@ -143,8 +129,10 @@ export function resolveChannelConfig(config: unknown = {}, keyPrefix = 'etl.chan
           break;
         case 'processor_options':
         case 'processorOptions':
-          if (!isRecord(v)) throw new ConfigError(`${key}.${k}`, 'must be an object');
-          processorOptions = { ...processorOptions, ...camelizeKeys(v) };
+          processorOptions = {
+            ...processorOptions,
+            ...parseOptions(declared.options ?? {}, v, `${key}.${k}`),
+          };
           break;
         case 'processors':
           processors = processorRefs(v, `${key}.processors`);
@@ -156,13 +144,8 @@ export function resolveChannelConfig(config: unknown = {}, keyPrefix = 'etl.chan
           );
       }
     }
-    out[name as BuiltinDataset] = {
-      dataset: base.dataset,
-      enabled,
-      partitionCols,
-      processorOptions,
-      processors,
-    };
+    out[name] = { dataset: base.dataset, enabled, partitionCols, processorOptions, processors };
   }
+  source.checkSettings?.(out, keyPrefix);
   return out;
 }

@@ -1,16 +1,11 @@
 export type {
-  BuiltinDataset,
   ChannelConfig,
   ChannelConfigMap,
   ProcessorRef,
   ResolvedChannel,
   ResolvedChannels,
 } from './channel-config.js';
-export {
-  BUILTIN_DATASETS,
-  DEFAULT_CHANNEL_CONFIG,
-  resolveChannelConfig,
-} from './channel-config.js';
+export { resolveChannelConfig } from './channel-config.js';
 export type { ETLJobOptions, JobEvent, JobSummary } from './job.js';
 export { ETLJob } from './job.js';
 export type {
@@ -27,8 +22,14 @@ export {
   CoinbaseStreamPipeline,
   LiveFeatures,
 } from './live.js';
+export type { ObjectRecoveryReport } from './object-storage-commit.js';
+export { recoverObjectOutput } from './object-storage-commit.js';
+export { InputLeaseHeldError } from './object-storage-lease.js';
+export type { ObjectStorageRunOptions } from './object-storage-run.js';
+export { ObjectStorageRun, stageLocation } from './object-storage-run.js';
 export type { ETLPipelineOptions, ExecuteOptions, PipelineResult } from './pipeline.js';
 export { ETLPipeline } from './pipeline.js';
+export { loadPlugins, resolvePlugin } from './plugin-loader.js';
 export type { RecoveryReport } from './segment-commit.js';
 export { recoverOutput } from './segment-commit.js';
 export { isSegmentFile, segmentDate, segmentId } from './segment-id.js';
@@ -42,3 +43,5 @@ export type {
 export { CoinbaseSegmentPipeline } from './segment-pipeline.js';
 export { SegmentStatePass, type StatePassResult } from './segment-state-pass.js';
 export { DEFAULT_SETTLE_MS } from './settle-gate.js';
+export type { SourceChoice } from './sources.js';
+export { BUILTIN_SOURCES, resolveSource } from './sources.js';

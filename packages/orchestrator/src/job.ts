@@ -5,20 +5,19 @@
  * See the README's "Crash safety" section for the whole protocol.
  */
 
-import { readdir, stat } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { ConfigError, errorMessage, type Logger, type ProcessorRegistry, silentLogger } from '@etl/core';
+import { ConfigError, errorMessage, type Logger, silentLogger } from '@etl/core';
 import { sleep } from '@etl/core/internal';
-import type { ParquetCompression } from '@etl/writer-parquet';
-import type { ChannelConfigMap } from './channel-config.js';
+import { waitForEarlierSegments } from './earlier-segments.js';
 import { InputDisposal } from './input-disposal.js';
 import { assertCommittedInput } from './input-identity.js';
 import { checkOneFilesystem, inPlaceClaimsDir, inPlaceFailedDir } from './job-layout.js';
+import { type ETLJobOptions, stageDir } from './job-options.js';
 import { addSegment, emptySummary, type JobSummary, mergeSummary } from './job-summary.js';
 import {
   type ClaimOptions,
   claimSegment,
-  claimStates,
   DEFAULT_CLAIM_STALE_MS,
   foreignClaimHeld,
   type SegmentClaim,
@@ -27,77 +26,13 @@ import {
 import { recoverOutput, SegmentPublishError } from './segment-commit.js';
 import { isInterruption, isOutputFault, outputProblem } from './segment-fault.js';
 import { isSegmentFile, segmentDate } from './segment-id.js';
-import { CoinbaseSegmentPipeline, type CoinbaseSource, type SegmentResult } from './segment-pipeline.js';
+import { CoinbaseSegmentPipeline, type SegmentResult } from './segment-pipeline.js';
 import { DEFAULT_SETTLE_MS, SettleGate } from './settle-gate.js';
+import { resolveSource } from './sources.js';
 
+export type { ETLJobOptions, JobEvent } from './job-options.js';
+export { stageDir } from './job-options.js';
 export type { JobSummary } from './job-summary.js';
-
-export interface ETLJobOptions {
-  /** Where closed segments wait, e.g. `data/raw/ready/coinbase`. */
-  readonly inputDir: string;
-  /** Output root; datasets land in `<outputDir>/coinbase/<dataset>`. */
-  readonly outputDir: string;
-  /** Which feed the segments hold (default 'coinbase', Advanced Trade; 'coinbase-exchange' the legacy feed). */
-  readonly source?: CoinbaseSource;
-  /** Delete a segment once its output is committed (default true); otherwise move it to `done/`. */
-  readonly deleteAfterProcessing?: boolean;
-  /**
-   * Convert the segments where they are, never moving, deleting or writing anything in `inputDir`
-   * (read-only archives): claims and failure reports live under the output
-   * (`<outputDir>/coinbase/_state/{claims,failed}`), and a rerun skips what is committed.
-   */
-  readonly inPlace?: boolean;
-  readonly channelConfig?: ChannelConfigMap | Record<string, unknown>;
-  readonly processingDir?: string;
-  readonly doneDir?: string;
-  readonly failedDir?: string;
-  readonly compression?: ParquetCompression;
-  readonly registry?: ProcessorRegistry;
-  readonly logger?: Logger;
-  readonly maxErrors?: number;
-  /** Datasets to write (default: every enabled channel). */
-  readonly channels?: readonly string[];
-  /** Stop between segments when aborted (the first SIGINT/SIGTERM): the current one finishes. */
-  readonly signal?: AbortSignal;
-  /**
-   * Roll the current segment back when aborted (a second SIGINT/SIGTERM): it goes back to
-   * `ready/` with no output, unless its commit point was passed (then it finishes).
-   */
-  readonly rollbackSignal?: AbortSignal;
-  /** A claim whose holder cannot be checked by pid is stale after this long untouched (default 10 min). */
-  readonly claimStaleMs?: number;
-  /** How often to look again while an earlier segment is being converted by another process (ms). */
-  readonly waitPollMs?: number;
-  /** Largest quarantine file of one segment, in bytes (default 64 MiB); more fails the segment. */
-  readonly quarantineLimitBytes?: number;
-  /** Threads that read and scan a segment (default 1; see segment-reader.ts). */
-  readonly threads?: number;
-  /**
-   * `watch` takes a file only once it has not changed for this long (ms, default 3000); see
-   * settle-gate.ts. A file whose last line is cut waits `cutLineGraceMs` (default max(60 s, 10 ×)).
-   */
-  readonly settleMs?: number;
-  readonly cutLineGraceMs?: number;
-  readonly onEvent?: (event: JobEvent) => void;
-}
-
-export type JobEvent =
-  | { type: 'plan'; segments: readonly string[]; bytes: number }
-  | { type: 'segment-start'; segment: string }
-  | { type: 'segment-done'; segment: string; result: SegmentResult }
-  | { type: 'segment-failed'; segment: string; error: string }
-  | { type: 'segment-interrupted'; segment: string };
-
-/** Sibling directory of the input: `.../ready/coinbase` → `.../<stage>/coinbase`. */
-export function stageDir(inputDir: string, stage: string): string {
-  const parts = path.resolve(inputDir).split(path.sep);
-  const i = parts.lastIndexOf('ready');
-  if (i >= 0) {
-    parts[i] = stage;
-    return parts.join(path.sep) || path.sep;
-  }
-  return path.join(path.dirname(path.resolve(inputDir)), stage, path.basename(inputDir));
-}
 
 /** What the run loop does after a segment. */
 type Next = 'continue' | 'stop' | 'retry';
@@ -125,7 +60,7 @@ export class ETLJob {
         `${options.inputDir} is a collector's active/ directory; use ready/`,
       );
     }
-    const outRoot = path.join(options.outputDir, 'coinbase');
+    const outRoot = path.join(options.outputDir, resolveSource(options.source).directory);
     this.inPlace = options.inPlace === true;
     this.processingDir = this.inPlace
       ? inPlaceClaimsDir(outRoot)
@@ -328,7 +263,16 @@ export class ETLJob {
     );
     heartbeat.unref();
     try {
-      const ready = await this.waitForEarlier(name, signal, attempted);
+      const ready = await waitForEarlierSegments(name, {
+        processingDir: this.processingDir,
+        claimOptions: this.claimOptions,
+        claimedPath: (other) => this.claimedPath(other),
+        attempted,
+        logger: this.logger,
+        ...(signal ? { signal } : {}),
+        ...(this.options.rollbackSignal ? { rollbackSignal: this.options.rollbackSignal } : {}),
+        ...(this.options.waitPollMs !== undefined ? { waitPollMs: this.options.waitPollMs } : {}),
+      });
       if (ready !== 'go') {
         if (ready === 'interrupted') await this.disposal.putBack(claim);
         return ready === 'interrupted' ? 'stop' : 'retry';
@@ -375,39 +319,6 @@ export class ETLJob {
     } finally {
       clearInterval(heartbeat);
       await claim.release();
-    }
-  }
-
-  /**
-   * Book and trade state flows from each segment to the next, so a segment waits while another
-   * process converts an earlier one. 'retry' when an earlier segment was stranded meanwhile (its
-   * holder died): the run loop claims that one first.
-   */
-  private async waitForEarlier(
-    name: string,
-    signal: AbortSignal | undefined,
-    attempted: ReadonlySet<string>,
-  ): Promise<'go' | 'retry' | 'interrupted'> {
-    let logged = false;
-    for (;;) {
-      if (signal?.aborted || this.options.rollbackSignal?.aborted) return 'interrupted';
-      let blocker: string | undefined;
-      for (const [other, state] of await claimStates(this.processingDir, this.claimOptions)) {
-        if (other >= name || !isSegmentFile(other)) continue;
-        // 'self': another job of this process (each job holds one claim at a time).
-        if (state === 'alive' || state === 'self') blocker = other;
-        else if (state === 'dead' && !attempted.has(other) && (await exists(this.claimedPath(other))))
-          return 'retry';
-      }
-      if (blocker === undefined) return 'go';
-      if (!logged) {
-        this.logger.info('waiting for an earlier segment another process is converting', {
-          segment: name,
-          earlier: blocker,
-        });
-        logged = true;
-      }
-      await sleep(this.options.waitPollMs ?? 200, signal, this.options.rollbackSignal);
     }
   }
 
@@ -468,13 +379,4 @@ export class ETLJob {
 function isSegmentNameFault(error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   return code === 'ENAMETOOLONG' || code === 'EILSEQ' || code === 'EINVAL';
-}
-
-async function exists(file: string): Promise<boolean> {
-  try {
-    await stat(file);
-    return true;
-  } catch {
-    return false;
-  }
 }

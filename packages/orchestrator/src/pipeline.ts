@@ -1,7 +1,7 @@
 /**
- * The generic pipeline: one reader, a processor chain, one writer. Rows the chain emits for side
- * datasets (`quality`, `book_snapshot_*`) are written beside the main output; control rows are
- * dropped.
+ * The generic pipeline: one reader, a processor chain, one writer. Rows the chain emits for the
+ * source's side datasets (Coinbase: `quality`, `book_snapshot_*`) are written beside the main
+ * output; the source's control rows are dropped.
  */
 import path from 'node:path';
 import {
@@ -10,18 +10,21 @@ import {
   type Reader,
   type Row,
   type Schema,
+  type Source,
   type Stats,
+  sideDatasetSchema,
   type WriteResult,
   type Writer,
   type WriteSession,
 } from '@etl/core';
-import { bookSnapshotSchema, qualitySchema } from '@etl/processors-coinbase';
-import { SIDE_DATASET_PARTITIONS } from './channel-config.js';
+import { resolveSource, type SourceChoice } from './sources.js';
 
 export interface ETLPipelineOptions<In> {
   readonly reader: Reader<In>;
   readonly processors: Processor<never, unknown> | readonly Processor<never, unknown>[];
   readonly writer: Writer<Row>;
+  /** Whose side datasets and control rows the chain emits (default: Coinbase Advanced Trade). */
+  readonly source?: SourceChoice;
 }
 
 export interface ExecuteOptions {
@@ -52,22 +55,25 @@ function hasSchema(reader: unknown): reader is SchemaSource {
   return typeof (reader as Partial<SchemaSource>).schema === 'function';
 }
 
-function sideDataset(channel: unknown): string | undefined {
-  if (channel === 'quality') return 'quality';
-  if (typeof channel === 'string' && channel.startsWith('book_snapshot_')) return channel;
-  return undefined;
-}
-
 export class ETLPipeline<In = unknown> {
   readonly reader: Reader<In>;
   readonly processor: ProcessorChain<In, Row>;
   readonly writer: Writer<Row>;
+  private readonly source: Source;
 
   constructor(options: ETLPipelineOptions<In>) {
     this.reader = options.reader;
+    this.source = resolveSource(options.source);
     const list = Array.isArray(options.processors) ? options.processors : [options.processors];
     this.processor = new ProcessorChain<In, Row>(list as readonly Processor<never, unknown>[]);
     this.writer = options.writer;
+  }
+
+  /** Where rows of `channel` go: a side dataset's name, null (a control row: dropped) or undefined (the main output). */
+  private targetOf(channel: unknown): string | null | undefined {
+    if (typeof channel !== 'string') return undefined;
+    if (this.source.datasetOfChannel(channel) === null) return null;
+    return this.source.sideDataset(channel) ? channel : undefined;
   }
 
   async execute(options: ExecuteOptions): Promise<PipelineResult> {
@@ -96,11 +102,16 @@ export class ETLPipeline<In = unknown> {
     const write = async (rows: readonly Row[]) => {
       let mainRows: Row[] | undefined;
       const side = new Map<string, Row[]>();
+      // Consecutive rows mostly share a channel: look it up once per run of them.
+      let lastChannel: unknown;
+      let d: string | null | undefined;
       for (const row of rows) {
-        const channel = row.channel;
-        if (channel === '_sequence') continue;
-        const d = sideDataset(channel);
-        if (d) {
+        if (row.channel !== lastChannel) {
+          lastChannel = row.channel;
+          d = this.targetOf(row.channel);
+        }
+        if (d === null) continue; // a control row
+        if (d !== undefined) {
           let l = side.get(d);
           if (!l) side.set(d, (l = []));
           l.push(row);
@@ -108,13 +119,10 @@ export class ETLPipeline<In = unknown> {
       }
       if (mainRows) await main().write(mainRows);
       for (const [d, l] of side) {
-        const s =
-          d === 'quality'
-            ? qualitySchema
-            : bookSnapshotSchema(Number(/^book_snapshot_(\d+)/.exec(d)?.[1] ?? 1));
-        const parts =
-          d === 'quality' ? SIDE_DATASET_PARTITIONS.quality : SIDE_DATASET_PARTITIONS.book_snapshot;
-        await open(d, path.join(path.dirname(options.output), d), s, parts ?? []).write(l);
+        const s = sideDatasetSchema(this.source, d);
+        if (!s) throw new Error(`rows for side dataset ${d}, which the source declares no schema for`);
+        const parts = this.source.sideDataset(d)?.partitionCols ?? [];
+        await open(d, path.join(path.dirname(options.output), d), s, parts).write(l);
       }
     };
     try {

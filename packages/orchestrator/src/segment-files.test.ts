@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Row } from '@etl/core';
+import { coinbaseSource } from '@etl/processors-coinbase';
 import { describe, expect, it } from 'vitest';
 import { datasetOfRow, routeRows } from './dataset-router.js';
 import { stageDir } from './job.js';
@@ -34,11 +35,11 @@ describe('routeRows', () => {
       { channel: 'quality', n: 7 },
       { channel: 'l2_data', n: 8 },
     ];
-    const routed = routeRows(rows);
+    const routed = routeRows(coinbaseSource, rows);
     expect([...routed.keys()]).toEqual(['level2', 'market_trades', 'ticker', 'quality']);
     expect(routed.get('level2')!.map((r) => r.n)).toEqual([1, 2, 8]);
     expect(routed.get('ticker')!.map((r) => r.n)).toEqual([5, 6]);
-    expect(datasetOfRow({ channel: 'book_snapshot_10_1s' })).toBe('book_snapshot_10_1s');
-    expect(datasetOfRow({})).toBeUndefined();
+    expect(datasetOfRow(coinbaseSource, { channel: 'book_snapshot_10_1s' })).toBe('book_snapshot_10_1s');
+    expect(datasetOfRow(coinbaseSource, {})).toBeUndefined();
   });
 });

@@ -7,40 +7,23 @@
 import { unlink } from 'node:fs/promises';
 import path from 'node:path';
 import {
-  ConfigError,
   EtlError,
   type Logger,
-  type Processor,
-  ProcessorChain,
   type ProcessorRegistry,
-  type Row,
-  type Schema,
+  type Source,
   type Stats,
   silentLogger,
-  type WriteSession,
   type WrittenFile,
 } from '@etl/core';
 import { DEFAULT_COMPRESSION, type ParquetCompression, ParquetWriter } from '@etl/writer-parquet';
-import {
-  type BuiltinDataset,
-  type ChannelConfigMap,
-  type ResolvedChannels,
-  resolveChannelConfig,
-} from './channel-config.js';
+import { type ChannelConfigMap, type ResolvedChannels, resolveChannelConfig } from './channel-config.js';
 import { CheckpointStore } from './checkpoint-store.js';
-import {
-  buildCoinbaseChain,
-  type CoinbaseSource,
-  coinbaseDatasetPartitions,
-  coinbaseDatasetSchema,
-  isChannelDataset,
-} from './coinbase-chain.js';
+import { type CoinbaseSource, isChannelDataset } from './coinbase-chain.js';
 import { committedManifest, datasetCounts, NO_STATS, settingsFingerprint } from './committed-segment.js';
-import { routeRows } from './dataset-router.js';
+import { ConversionRunner, checkPluginConfig } from './conversion-runner.js';
 import { assertInputUnchanged, assertSameInput, InputHasher, inputStat } from './input-identity.js';
 import { inputNameLogger } from './input-name-logger.js';
 import { storageId } from './name-budget.js';
-import { PartitionValueGuard } from './partition-value-guard.js';
 import { exactLinesOf } from './quarantine-lines.js';
 import { QuarantineSpool } from './quarantine-spool.js';
 import {
@@ -53,13 +36,14 @@ import {
 import { segmentId } from './segment-id.js';
 import { segmentReader } from './segment-reader.js';
 import { FeedSniffer, judgeSegment, type SegmentVerdict } from './segment-verdict.js';
+import { resolveSource } from './sources.js';
 
 export type { CoinbaseSource } from './coinbase-chain.js';
 
 export interface CoinbaseSegmentPipelineOptions {
   /** Root of the output; datasets land in `<outputDir>/coinbase/<dataset>/`. */
   readonly outputDir: string;
-  /** Which feed the segments hold (default 'coinbase'); both fill the same datasets. */
+  /** Which feed the segments hold: a built-in source's name (default 'coinbase') or a `defineSource` value. */
   readonly source?: CoinbaseSource;
   /** Seed-style (snake_case) or camelCase channel config, merged over the defaults. */
   readonly channelConfig?: ChannelConfigMap | Record<string, unknown>;
@@ -126,16 +110,19 @@ export class CoinbaseSegmentPipeline {
   readonly outputDir: string;
   readonly outRoot: string;
   readonly channels: ResolvedChannels;
+  /** What the segments hold: datasets, parser and processors (see `defineSource`). */
+  readonly source: Source;
   private readonly logger: Logger;
 
   constructor(private readonly options: CoinbaseSegmentPipelineOptions) {
     this.outputDir = options.outputDir;
-    this.outRoot = path.join(options.outputDir, SOURCE);
-    this.channels = resolveChannelConfig(options.channelConfig ?? {});
+    this.source = resolveSource(options.source);
+    this.outRoot = path.join(options.outputDir, this.source.directory);
+    this.channels = resolveChannelConfig(options.channelConfig ?? {}, undefined, this.source);
     this.logger = options.logger ?? silentLogger;
     // Creating the plugin processors once checks every `processors` entry now: a misspelt name is
     // a config error at start, not a failure of every segment (which would move them to failed/).
-    this.pluginChains();
+    checkPluginConfig(this.channels, options.registry, this.logger, this.source);
   }
 
   /**
@@ -148,10 +135,10 @@ export class CoinbaseSegmentPipeline {
     const inputId = storageId(segmentId(file));
     const segment = path.basename(file);
     const only = opts.channels ? new Set(opts.channels) : undefined;
-    const enabled = (d: BuiltinDataset) => this.channels[d].enabled && (!only || only.has(d));
+    const enabled = (d: string) => this.channels[d]?.enabled === true && (!only || only.has(d));
     const info = await inputStat(file);
     const config = settingsFingerprint({
-      source: this.options.source ?? SOURCE,
+      source: this.source.name,
       channels: this.channels,
       only: opts.channels ? [...opts.channels].sort() : null,
       compression: this.options.compression ?? DEFAULT_COMPRESSION,
@@ -191,27 +178,16 @@ export class CoinbaseSegmentPipeline {
     const hasher = new InputHasher();
     const reader = segmentReader(file, info.bytes, {
       threads: this.options.threads ?? 1,
-      exchange: this.options.source === 'coinbase-exchange',
+      // Scan workers know the Advanced Trade scanner's frames only.
+      scanInWorkers: this.source.name === 'coinbase',
       quarantine,
       hasher,
       logger,
+      // The source's fast path (Advanced Trade: l2_data lines skip JSON.parse).
+      ...(this.source.lineParser ? { lineParser: this.source.lineParser() } : {}),
       ...(this.options.batchSize ? { batchSize: this.options.batchSize } : {}),
       ...(this.options.maxErrors !== undefined ? { maxErrors: this.options.maxErrors } : {}),
     });
-    const { chain, stateful } = buildCoinbaseChain(this.channels, {
-      quarantine,
-      logger,
-      ...(this.options.source ? { source: this.options.source } : {}),
-    });
-    const checkpoints =
-      this.options.checkpoints === false
-        ? undefined
-        : new CheckpointStore(path.join(this.outRoot, '_state', 'checkpoints'));
-    if (checkpoints) {
-      const stored = await checkpoints.loadBefore(inputId);
-      if (stored) stateful.restore(stored.state);
-    }
-
     const writer = new ParquetWriter({
       compression: this.options.compression ?? DEFAULT_COMPRESSION,
       logger,
@@ -220,79 +196,29 @@ export class CoinbaseSegmentPipeline {
       ...(this.options.rowGroupSize ? { rowGroupSize: this.options.rowGroupSize } : {}),
       ...(this.options.maxRowsPerFile ? { maxRowsPerFile: this.options.maxRowsPerFile } : {}),
     });
-    const sessions = new Map<string, WriteSession<Row>>();
-    const guards = new Map<string, PartitionValueGuard>();
-    const guarded = (
-      dataset: string,
-      partitionCols: readonly string[],
-      rows: readonly Row[],
-    ): readonly Row[] => {
-      let guard = guards.get(dataset);
-      if (!guard)
-        guards.set(
-          dataset,
-          (guard = new PartitionValueGuard(partitionCols, path.join(this.outRoot, dataset), quarantine)),
-        );
-      return guard.filter(rows);
-    };
-    const plugins = this.pluginChains();
-    // Asked once per batch and dataset; processors build extended schemas anew each time.
-    const schemas = new Map<string, Schema | undefined>();
-    const outputSchemaFor = (dataset: string): Schema | undefined => {
-      if (!schemas.has(dataset)) schemas.set(dataset, computeSchema(dataset));
-      return schemas.get(dataset);
-    };
-    const computeSchema = (dataset: string): Schema | undefined => coinbaseDatasetSchema(stateful, dataset);
-    const partitionsFor = (dataset: string): readonly string[] =>
-      coinbaseDatasetPartitions(this.channels, dataset);
-    const sessionFor = (
-      dataset: string,
-      schema: Schema,
-      partitionCols: readonly string[],
-    ): WriteSession<Row> => {
-      let s = sessions.get(dataset);
-      if (!s) {
-        s = writer.open({
-          path: path.join(this.outRoot, dataset),
-          schema,
-          partitionCols,
-          inputId,
-          deferPublish: true,
-          metadata: {
-            'etl.source': this.options.source ?? SOURCE,
-            'etl.dataset': dataset,
-            'etl.segment': path.basename(file),
-          },
-        });
-        sessions.set(dataset, s);
-      }
-      return s;
-    };
-    const write = async (rows: readonly Row[]): Promise<void> => {
-      for (const [dataset, list] of routeRows(rows)) {
-        const builtin = isChannelDataset(dataset);
-        if (builtin && !enabled(dataset as BuiltinDataset)) continue;
-        if (!builtin && only && !only.has(dataset)) continue;
-        const schema = outputSchemaFor(dataset);
-        if (!schema) {
-          this.logger.warn('rows for a dataset without a schema were dropped', {
-            dataset,
-            rows: list.length,
-          });
-          continue;
-        }
-        const plugin = plugins.get(dataset);
-        if (plugin) {
-          for (const out of plugin) {
-            const produced = out.chain.process(list);
-            await this.writePlugin(out, produced, schema, sessionFor);
-          }
-          if (plugin.some((p) => p.replaces)) continue;
-        }
-        const partitionCols = partitionsFor(dataset);
-        await sessionFor(dataset, schema, partitionCols).write(guarded(dataset, partitionCols, list));
-      }
-    };
+    const runner = new ConversionRunner({
+      outRoot: this.outRoot,
+      channels: this.channels,
+      source: this.source,
+      registry: this.options.registry,
+      writer,
+      quarantine,
+      only,
+      logger,
+    });
+    const checkpoints =
+      this.options.checkpoints === false
+        ? undefined
+        : new CheckpointStore(path.join(this.outRoot, '_state', 'checkpoints'));
+    if (checkpoints) {
+      const stored = await checkpoints.loadBefore(inputId);
+      if (stored) runner.restore(stored.state, this.logger);
+    }
+    runner.startUnit({
+      inputId,
+      source: this.source.name,
+      metadata: { 'etl.segment': path.basename(file) },
+    });
 
     let checkpointTemp: string | undefined;
     try {
@@ -300,33 +226,23 @@ export class CoinbaseSegmentPipeline {
         if (opts.signal?.aborted)
           throw new EtlError(`${file}: interrupted; the segment was rolled back`, 'E_ABORTED');
         sniffer.observe(batch);
-        await write(chain.process(batch));
+        await runner.process(batch);
         await quarantine.flush();
       }
-      await write(chain.flush());
-      for (const [dataset, list] of plugins) {
-        for (const out of list) {
-          const schema = outputSchemaFor(dataset);
-          if (schema) await this.writePlugin(out, out.chain.flush(), schema, sessionFor);
-        }
-      }
-      const written: { dataset: string; file: WrittenFile }[] = [];
-      for (const [dataset, session] of sessions) {
-        const result = await session.close();
-        for (const f of result.files) written.push({ dataset, file: f });
-      }
+      await runner.finishInput();
+      const written = await runner.close();
       // Throws (nothing committed, the input goes to failed/) when the segment must not be deleted.
       // No dataset selected (a state pass, segment-state-pass.ts) writes nothing on purpose.
       const verdict: SegmentVerdict =
         only?.size === 0
           ? { kind: 'delete' }
-          : this.judge(inputName, reader.stats(), chain.stats(), quarantine, written, sniffer, enabled);
+          : this.judge(inputName, reader.stats(), runner.stats(), quarantine, written, sniffer, enabled);
       // The quarantine file and the state after the segment are committed with its output.
       const side: { kind: string; path: string; tempPath: string }[] = [];
       const quarantineTemp = await quarantine.finish(exactLinesOf(file));
       if (quarantineTemp) side.push({ kind: 'quarantine', path: quarantine.file, tempPath: quarantineTemp });
       if (checkpoints) {
-        const saved = await checkpoints.saveTemporary(inputId, stateful.checkpoint());
+        const saved = await checkpoints.saveTemporary(inputId, runner.checkpoint());
         checkpointTemp = saved.tempPath;
         side.push({ kind: 'checkpoint', ...saved });
       }
@@ -370,12 +286,12 @@ export class CoinbaseSegmentPipeline {
         bytesIn: readerStats.bytesIn,
         manifest,
         ...(verdict.kind === 'keep' ? { keepInput: verdict.reason, skippedLines: verdict.skippedLines } : {}),
-        stats: { reader: readerStats, chain: chain.stats(), writer: writer.stats() },
+        stats: { reader: readerStats, chain: runner.stats(), writer: writer.stats() },
       };
     } catch (error) {
       // Past the commit point the temporaries belong to the manifest: recovery publishes them.
       if (error instanceof SegmentPublishError) throw error;
-      await Promise.all([...sessions.values()].map((s) => s.abort().catch(() => {})));
+      await runner.abort();
       await quarantine.discard();
       if (checkpointTemp) await unlink(checkpointTemp).catch(() => {});
       throw error;
@@ -411,7 +327,7 @@ export class CoinbaseSegmentPipeline {
     quarantine: QuarantineSpool,
     written: readonly { dataset: string; file: WrittenFile }[],
     sniffer: FeedSniffer,
-    enabled: (d: BuiltinDataset) => boolean,
+    enabled: (d: string) => boolean,
   ): SegmentVerdict {
     const messages: Record<string, number> = {};
     // The feed parser is the chain's first stage; it counts accepted messages as `messages:<name>`.
@@ -421,65 +337,15 @@ export class CoinbaseSegmentPipeline {
     for (const { dataset, file: f } of written) rowsWritten[dataset] = (rowsWritten[dataset] ?? 0) + f.rows;
     return judgeSegment({
       input,
-      source: this.options.source ?? SOURCE,
+      source: this.source,
       lines: readerStats.recordsIn,
       quarantinedLines: quarantine.lineCount,
       cutLines: quarantine.cutLineCount,
       firstCutLine: quarantine.firstCutLineNumber,
       messages,
       rowsWritten,
-      written: (d) => isChannelDataset(d) && enabled(d as BuiltinDataset),
+      written: (d) => isChannelDataset(d, this.source) && enabled(d),
       feed: sniffer.feed,
     });
   }
-
-  private pluginChains(): Map<string, PluginOutput[]> {
-    const out = new Map<string, PluginOutput[]>();
-    const registry = this.options.registry;
-    for (const channel of Object.values(this.channels)) {
-      if (!channel.processors.length) continue;
-      if (!registry) {
-        throw new ConfigError(
-          `etl.channels.${channel.dataset}.processors`,
-          'names plugin processors, but no plugins are loaded (list them under "plugins")',
-        );
-      }
-      const list: PluginOutput[] = channel.processors.map((ref, i) => {
-        const processor = registry.create(
-          ref.use,
-          ref.options ?? {},
-          { logger: this.logger },
-          `etl.channels.${channel.dataset}.processors[${i}]`,
-        );
-        return {
-          chain: new ProcessorChain<Row, Row>([processor as Processor<Row, Row>]),
-          dataset: ref.output ?? channel.dataset,
-          replaces: ref.output === undefined,
-          partitionCols: ref.partitionCols ?? channel.partitionCols,
-        };
-      });
-      out.set(channel.dataset, list);
-    }
-    return out;
-  }
-
-  private async writePlugin(
-    out: PluginOutput,
-    rows: readonly Row[],
-    inputSchema: Schema,
-    sessionFor: (dataset: string, schema: Schema, partitionCols: readonly string[]) => WriteSession<Row>,
-  ): Promise<void> {
-    if (!rows.length) return;
-    const schema = out.chain.outputSchema(inputSchema);
-    if (!schema)
-      throw new Error(`processor ${out.chain.name} declares no output schema for dataset ${out.dataset}`);
-    await sessionFor(out.dataset, schema, out.partitionCols).write(rows);
-  }
-}
-
-interface PluginOutput {
-  readonly chain: ProcessorChain<Row, Row>;
-  readonly dataset: string;
-  readonly replaces: boolean;
-  readonly partitionCols: readonly string[];
 }

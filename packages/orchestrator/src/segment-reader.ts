@@ -1,12 +1,12 @@
 /**
- * The reader of one segment: the NDJSON reader on the main thread, or, with more than one thread
- * and a plain file big enough to be worth the workers' start-up, {@link ParallelSegmentReader}
+ * The reader of one segment: the NDJSON reader on the main thread (with the source's line parser),
+ * or, for Coinbase Advanced Trade with more than one thread and a plain file big enough to be
+ * worth the workers' start-up, {@link ParallelSegmentReader}
  * (scan workers over byte ranges; the same records). A compressed segment cannot be cut into byte
  * ranges without decompressing it first, so it is always read on the main thread.
  */
 import type { Logger, QuarantineSink, Reader, SourceRecord } from '@etl/core';
-import { AdvancedTradeLineScanner } from '@etl/processors-coinbase';
-import { compressionOf, NDJSONReader } from '@etl/readers-ndjson';
+import { compressionOf, type LineParser, NDJSONReader } from '@etl/readers-ndjson';
 import type { InputHasher } from './input-identity.js';
 import { DEFAULT_CHUNK_BYTES, ParallelSegmentReader } from './parallel-segment-reader.js';
 
@@ -16,8 +16,10 @@ const PARALLEL_MIN_BYTES = 4 * DEFAULT_CHUNK_BYTES;
 export interface SegmentReaderOptions {
   /** Threads that read and scan lines; 1 reads on the main thread. */
   readonly threads: number;
-  /** The Exchange feed: no Advanced Trade line scanner, so no workers either. */
-  readonly exchange: boolean;
+  /** The source is Coinbase Advanced Trade, whose l2_data scanner the scan workers run. */
+  readonly scanInWorkers: boolean;
+  /** The source's fast path for the main-thread reader. */
+  readonly lineParser?: LineParser;
   readonly quarantine: QuarantineSink;
   /** Gets the input's bytes (or its digest, from the hashing thread). */
   readonly hasher: InputHasher;
@@ -31,21 +33,20 @@ export function segmentReader(
   bytes: number,
   options: SegmentReaderOptions,
 ): Reader<SourceRecord> {
-  const { threads, exchange, quarantine, hasher, logger } = options;
+  const { threads, scanInWorkers, quarantine, hasher, logger } = options;
   const common = {
     quarantine,
     logger,
     ...(options.batchSize ? { batchSize: options.batchSize } : {}),
     ...(options.maxErrors !== undefined ? { maxErrors: options.maxErrors } : {}),
   };
-  if (threads > 1 && !exchange && compressionOf(file) === 'none' && bytes >= PARALLEL_MIN_BYTES) {
+  if (threads > 1 && scanInWorkers && compressionOf(file) === 'none' && bytes >= PARALLEL_MIN_BYTES) {
     logger.debug('segment read by worker threads', { file, workers: threads });
     return new ParallelSegmentReader({ ...common, workers: threads, onDigest: hasher.adopt });
   }
   return new NDJSONReader({
     ...common,
     onFileChunk: hasher.update,
-    // Advanced Trade: the dominant l2_data lines skip JSON.parse (RawParser falls back to it).
-    ...(exchange ? {} : { lineParser: new AdvancedTradeLineScanner() }),
+    ...(options.lineParser ? { lineParser: options.lineParser } : {}),
   });
 }

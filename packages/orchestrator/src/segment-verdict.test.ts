@@ -1,9 +1,10 @@
+import { coinbaseExchangeSource, coinbaseSource } from '@etl/processors-coinbase';
 import { describe, expect, it } from 'vitest';
 import { FeedSniffer, judgeSegment, type SegmentEvidence, UnusableSegmentError } from './segment-verdict.js';
 
 const base: SegmentEvidence = {
   input: '/raw/ready/coinbase/s.ndjson',
-  source: 'coinbase',
+  source: coinbaseSource,
   lines: 10,
   quarantinedLines: 0,
   cutLines: 0,
@@ -43,7 +44,7 @@ describe('judgeSegment', () => {
     ).toContain('--source coinbase-exchange');
     expect(
       failure({
-        source: 'coinbase-exchange',
+        source: coinbaseExchangeSource,
         quarantinedLines: 10,
         messages: {},
         rowsWritten: {},
@@ -76,7 +77,7 @@ describe('judgeSegment', () => {
   it('maps Exchange-feed message types to their datasets', () => {
     const v = judgeSegment({
       ...base,
-      source: 'coinbase-exchange',
+      source: coinbaseExchangeSource,
       messages: { snapshot: 1, l2update: 5, match: 2, heartbeat: 4 },
       written: (d) => d === 'level2',
     });

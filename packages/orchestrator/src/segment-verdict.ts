@@ -4,14 +4,11 @@
  * in the quarantine). Otherwise it fails (kept in failed/ with a report saying why) or, when
  * lines of datasets the user chose not to write are in it, it is kept in done/.
  */
-import { EtlError, type SourceRecord } from '@etl/core';
-import { datasetForChannel, exchangeDatasetOfType, ScannedLevel2Frame } from '@etl/processors-coinbase';
-import type { CoinbaseSource } from './coinbase-chain.js';
+import { EtlError, type Source, type SourceRecord } from '@etl/core';
+import { ScannedLevel2Frame } from '@etl/processors-coinbase';
 
-/** The dataset each data channel (Advanced Trade) or message type (Exchange feed) fills. */
-function datasetOfChannel(source: CoinbaseSource, channel: string): string | undefined {
-  return source === 'coinbase-exchange' ? exchangeDatasetOfType(channel) : datasetForChannel(channel);
-}
+/** The two Coinbase feeds, told apart to hint at the right `--source` when a segment fails. */
+type CoinbaseFeed = 'coinbase' | 'coinbase-exchange';
 
 const EXCHANGE_TYPES = new Set([
   'snapshot',
@@ -59,7 +56,7 @@ export class FeedSniffer {
   }
 
   /** The feed most of the sniffed records belong to, if any. */
-  get feed(): CoinbaseSource | undefined {
+  get feed(): CoinbaseFeed | undefined {
     if (this.exchange > this.advancedTrade) return 'coinbase-exchange';
     if (this.advancedTrade > this.exchange) return 'coinbase';
     return undefined;
@@ -69,7 +66,8 @@ export class FeedSniffer {
 export interface SegmentEvidence {
   /** The input as the user named it (its ready/ path). */
   readonly input: string;
-  readonly source: CoinbaseSource;
+  /** The source the segment was converted with: which input channels fill which dataset. */
+  readonly source: Source;
   /** Non-blank lines read. */
   readonly lines: number;
   readonly quarantinedLines: number;
@@ -82,7 +80,7 @@ export interface SegmentEvidence {
   readonly rowsWritten: Readonly<Record<string, number>>;
   /** Is this built-in dataset written by this run (enabled and selected)? */
   readonly written: (dataset: string) => boolean;
-  readonly feed: CoinbaseSource | undefined;
+  readonly feed: CoinbaseFeed | undefined;
 }
 
 export type SegmentVerdict =
@@ -105,7 +103,7 @@ const list = (counts: Record<string, number>): string =>
     .map(([channel, n]) => `${channel}: ${n}`)
     .join(', ');
 
-const FEED_HINT: Record<CoinbaseSource, string> = {
+const FEED_HINT: Record<CoinbaseFeed, string> = {
   'coinbase-exchange':
     'it looks like the legacy Coinbase Exchange feed (messages with a "type" such as snapshot, l2update, match, ticker or heartbeat and no "channel"); convert it with --source coinbase-exchange (config key etl.source: coinbase-exchange)',
   coinbase:
@@ -118,7 +116,10 @@ const FEED_HINT: Record<CoinbaseSource, string> = {
  */
 export function judgeSegment(e: SegmentEvidence): SegmentVerdict {
   const where = `${e.input}:`;
-  const wrongFeed = e.feed !== undefined && e.feed !== e.source ? `; ${FEED_HINT[e.feed]}` : '';
+  // Only between the two Coinbase feeds: another source's lines may look like either.
+  const coinbase = e.source.name === 'coinbase' || e.source.name === 'coinbase-exchange';
+  const wrongFeed =
+    coinbase && e.feed !== undefined && e.feed !== e.source.name ? `; ${FEED_HINT[e.feed]}` : '';
   if (e.lines > 0 && e.quarantinedLines >= e.lines) {
     throw new UnusableSegmentError(
       `${where} all ${e.lines} lines were quarantined, nothing was converted${wrongFeed || ' (see the log for the reasons)'}`,
@@ -127,7 +128,7 @@ export function judgeSegment(e: SegmentEvidence): SegmentVerdict {
   const dataLines: Record<string, number> = {};
   const skipped: Record<string, number> = {};
   for (const [channel, n] of Object.entries(e.messages)) {
-    const dataset = datasetOfChannel(e.source, channel);
+    const dataset = e.source.datasetOfInput(channel);
     if (dataset === undefined || n === 0) continue;
     dataLines[channel] = n;
     if (!e.written(dataset)) skipped[channel] = n;

@@ -14,9 +14,8 @@
 import { readdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import {
-  ConfigError,
   type Logger,
-  type ProcessorChain,
+  type ProcessorRegistry,
   type QuarantineEntry,
   type QuarantineSink,
   type Row,
@@ -24,19 +23,12 @@ import {
   type Stats,
   silentLogger,
   type WriteResult,
-  type WriteSession,
   type WrittenFile,
 } from '@etl/core';
 import { DEFAULT_COMPRESSION, ParquetWriter, type ParquetWriterOptions } from '@etl/writer-parquet';
 import { type ChannelConfigMap, type ResolvedChannels, resolveChannelConfig } from './channel-config.js';
 import { CheckpointStore } from './checkpoint-store.js';
-import {
-  buildCoinbaseChain,
-  coinbaseDatasetPartitions,
-  coinbaseDatasetSchema,
-  isChannelDataset,
-} from './coinbase-chain.js';
-import { routeRows } from './dataset-router.js';
+import { ConversionRunner } from './conversion-runner.js';
 import { LiveFeatures, type LiveFeaturesOptions } from './live-features.js';
 import { QuarantineCollector } from './quarantine-file.js';
 import { commitSegment, manifestPath, readManifest, recoverOutput } from './segment-commit.js';
@@ -58,6 +50,8 @@ export interface CoinbaseStreamPipelineOptions {
   readonly rowGroupSize?: number;
   /** Live feature options; `false` computes none. */
   readonly features?: LiveFeaturesOptions | false;
+  /** Processors that channel configs may name (plugins). */
+  readonly registry?: ProcessorRegistry;
   readonly logger?: Logger;
 }
 
@@ -122,8 +116,6 @@ export class CoinbaseStreamPipeline {
   private readonly only: ReadonlySet<string> | undefined;
   private readonly rollIntervalMs: number;
   private readonly rollRows: number;
-  private readonly chain: ProcessorChain<SourceRecord, Row>;
-  private readonly stateful: ProcessorChain<Row, Row>;
   private readonly features: LiveFeatures | undefined;
   private readonly writer: ParquetWriter;
   private readonly store: CheckpointStore;
@@ -136,7 +128,7 @@ export class CoinbaseStreamPipeline {
   private rollRowCount = 0;
   private rollFirst = 0;
   private rollQuarantine = new QuarantineCollector();
-  private readonly sessions = new Map<string, WriteSession<Row>>();
+  private readonly runner: ConversionRunner;
   private position = 0;
   private committedPosition = 0;
   private commitInFlight: Promise<void> | undefined;
@@ -160,26 +152,23 @@ export class CoinbaseStreamPipeline {
     this.only = options.channels ? new Set(options.channels) : undefined;
     this.rollIntervalMs = options.rollIntervalMs ?? 60_000;
     this.rollRows = options.rollRows ?? 1_000_000;
-    for (const c of Object.values(this.channels)) {
-      if (c.processors.length > 0) {
-        throw new ConfigError(
-          `etl.channels.${c.dataset}.processors`,
-          'plugin processors are not supported on the live stream yet',
-        );
-      }
-    }
-    const built = buildCoinbaseChain(this.channels, {
-      quarantine: this.quarantine,
-      logger: this.logger,
-      messagesEndAtBatchEnd: true,
-    });
-    this.chain = built.chain;
-    this.stateful = built.stateful;
     this.features = options.features === false ? undefined : new LiveFeatures(options.features ?? {});
     this.writer = new ParquetWriter({
       compression: options.compression ?? DEFAULT_COMPRESSION,
       logger: this.logger,
+      // A row that does not fit its schema goes to the roll's quarantine, as in a segment.
+      quarantine: this.quarantine,
       ...(options.rowGroupSize ? { rowGroupSize: options.rowGroupSize } : {}),
+    });
+    this.runner = new ConversionRunner({
+      outRoot: this.outRoot,
+      channels: this.channels,
+      registry: options.registry,
+      writer: this.writer,
+      quarantine: this.quarantine,
+      only: this.only,
+      logger: this.logger,
+      messagesEndAtBatchEnd: true,
     });
     this.store = new CheckpointStore(path.join(this.outRoot, '_state', 'stream', this.name));
   }
@@ -198,7 +187,7 @@ export class CoinbaseStreamPipeline {
       if (!stored) break;
       if (await readManifest(manifestPath(this.outRoot, stored.segment))) {
         const state = stored.state as StreamState;
-        this.stateful.restore(state.chain);
+        this.runner.restore(state.chain);
         this.features?.restore(state.features);
         this.position = state.position;
         this.committedPosition = state.position;
@@ -247,7 +236,7 @@ export class CoinbaseStreamPipeline {
       quarantinedLines: this.quarantinedLines,
       elapsedS: (performance.now() - started) / 1000,
       stats: {
-        chain: this.chain.stats(),
+        chain: this.runner.stats(),
         writer: this.writer.stats(),
         ...(this.features ? { features: this.features.stats() } : {}),
       },
@@ -266,51 +255,27 @@ export class CoinbaseStreamPipeline {
       this.rollStartedAt = performance.now();
       this.rollFirst = batch[0]!.line;
       this.inputName = batch[0]!.file;
+      this.runner.startUnit({
+        inputId: this.rollId,
+        source: 'coinbase',
+        metadata: { 'etl.stream': this.inputName, 'etl.roll': this.rollId },
+      });
     }
-    const rows = this.chain.process(batch);
-    if (this.features) {
-      const features = this.features.update(rows);
-      if (features.length > 0) {
-        this.featureRows += features.length;
-        options.onFeatures?.(features);
-      }
-    }
-    for (const [dataset, list] of routeRows(rows)) {
-      if (isChannelDataset(dataset) && !this.channels[dataset].enabled) continue;
-      if (this.only && !this.only.has(dataset)) continue;
-      const session = this.sessionFor(dataset);
-      if (!session) continue;
-      await session.write(list);
-      this.rollRowCount += list.length;
-    }
+    const features = this.features;
+    this.rollRowCount += await this.runner.process(
+      batch,
+      features &&
+        ((rows) => {
+          const out = features.update(rows);
+          if (out.length > 0) {
+            this.featureRows += out.length;
+            options.onFeatures?.(out);
+          }
+        }),
+    );
     this.rollRecords += batch.length;
     this.records += batch.length;
     this.position = batch[batch.length - 1]!.line;
-  }
-
-  private sessionFor(dataset: string): WriteSession<Row> | undefined {
-    let session = this.sessions.get(dataset);
-    if (session) return session;
-    const schema = coinbaseDatasetSchema(this.stateful, dataset);
-    if (!schema) {
-      this.logger.warn('rows for a dataset without a schema were dropped', { dataset });
-      return undefined;
-    }
-    session = this.writer.open({
-      path: path.join(this.outRoot, dataset),
-      schema,
-      partitionCols: coinbaseDatasetPartitions(this.channels, dataset),
-      inputId: this.rollId,
-      deferPublish: true,
-      metadata: {
-        'etl.source': 'coinbase',
-        'etl.dataset': dataset,
-        'etl.stream': this.inputName,
-        'etl.roll': this.rollId,
-      },
-    });
-    this.sessions.set(dataset, session);
-    return session;
   }
 
   /**
@@ -323,19 +288,18 @@ export class CoinbaseStreamPipeline {
     if (this.commitInFlight) await this.commitInFlight;
     const roll: ClosedRoll = {
       inputId: this.rollId,
-      closing: [...this.sessions].map(([dataset, session]) => ({ dataset, result: session.close() })),
+      closing: [...this.runner.detach()].map(([dataset, session]) => ({ dataset, result: session.close() })),
       quarantine: this.rollQuarantine,
       source: `${this.inputName}#${this.rollFirst}-${this.position}`,
       records: this.rollRecords,
       state: {
         position: this.position,
-        chain: this.stateful.checkpoint(),
+        chain: this.runner.checkpoint(),
         features: this.features ? this.features.checkpoint() : null,
       },
     };
     // Closing sessions settle later; a failure is reported by finishCommit, not as unhandled.
     for (const c of roll.closing) c.result.catch(() => undefined);
-    this.sessions.clear();
     this.rollQuarantine = new QuarantineCollector();
     this.rollRecords = 0;
     this.rollRowCount = 0;
@@ -393,8 +357,7 @@ export class CoinbaseStreamPipeline {
   }
 
   private async abortRoll(): Promise<void> {
-    await Promise.all([...this.sessions.values()].map((s) => s.abort().catch(() => {})));
-    this.sessions.clear();
+    await this.runner.abort();
   }
 
   /** Keeps the state of the last few rolls only (the latest is all a restart needs). */

@@ -8,13 +8,6 @@ import { candlesSchema, level2Schema, marketTradesSchema, tickerSchema } from '.
 /** The raw datasets of the Coinbase source. */
 export type CoinbaseDataset = 'level2' | 'market_trades' | 'ticker' | 'candles';
 
-export const COINBASE_DATASETS: readonly CoinbaseDataset[] = Object.freeze([
-  'level2',
-  'market_trades',
-  'ticker',
-  'candles',
-]);
-
 /** The dataset of a message (or row) `channel` as Coinbase sends it; undefined for control channels. */
 export function datasetForChannel(channel: string): CoinbaseDataset | undefined {
   switch (channel) {

@@ -9,16 +9,8 @@ export {
 } from './book-features.js';
 export type { BookSnapshotOptions } from './book-snapshot-processor.js';
 export { bookSnapshotChannel, bookSnapshotSchema } from './book-snapshot-processor.js';
+export { coinbaseExchangeSource, coinbaseSource } from './coinbase-source.js';
 export type { CrossedPolicy } from './crossed-book.js';
-export type { CoinbaseDataset } from './dataset-channels.js';
-export {
-  COINBASE_DATASETS,
-  datasetForChannel,
-  datasetForName,
-  schemaForDataset,
-} from './dataset-channels.js';
-export type { ExchangeDataset } from './exchange-feed-messages.js';
-export { datasetOfType as exchangeDatasetOfType } from './exchange-feed-messages.js';
 export type { ExchangeFeedParserOptions } from './exchange-feed-parser.js';
 export { ExchangeFeedParser } from './exchange-feed-parser.js';
 export type { BookCheckpoint, Level2Checkpoint } from './level2-checkpoint.js';

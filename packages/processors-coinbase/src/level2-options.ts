@@ -6,7 +6,7 @@ import type { SequenceCheck } from './sequence-tracker.js';
 export interface Level2ProcessorOptions {
   /** Rebuild books and stamp book columns (default true). Off: rows pass, sequences are still checked. */
   readonly reconstructLob?: boolean;
-  /** microprice, imbalance_l1, ofi and depth columns (default false). */
+  /** microprice, imbalance_l1, ofi and depth columns (default true, or false without reconstructLob). */
   readonly computeFeatures?: boolean;
   /** mid_price, spread, spread_bps (default true). */
   readonly addDerivedFields?: boolean;

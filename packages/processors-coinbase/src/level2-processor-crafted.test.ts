@@ -366,8 +366,13 @@ describe('Level2Processor schema and options', () => {
     expect(p.outputSchema(tickerSchema)).toBe(tickerSchema);
     expect(new Level2Processor().outputSchema(marketTradesSchema)).toBe(marketTradesSchema);
     expect(new Level2Processor({ reconstructLob: false }).outputSchema(level2Schema)).toBe(level2Schema);
+    expect(
+      new Level2Processor({ addDerivedFields: false, computeFeatures: false }).outputSchema(level2Schema)!
+        .fields.length,
+    ).toBe(level2Schema.fields.length + 5);
+    // Features are on by default wherever there is a book: 4 feature and 4 depth columns more.
     expect(new Level2Processor({ addDerivedFields: false }).outputSchema(level2Schema)!.fields.length).toBe(
-      level2Schema.fields.length + 5,
+      level2Schema.fields.length + 5 + 7,
     );
     expect(p.outputSchema(undefined)).toBeUndefined();
   });

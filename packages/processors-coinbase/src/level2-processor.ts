@@ -96,7 +96,8 @@ export class Level2Processor implements Processor<Row, Row> {
       );
     }
     const reconstruct = options.reconstructLob ?? true;
-    const features = options.computeFeatures ?? false;
+    // Features are on by default wherever there is a book (the Coinbase source declares the same default).
+    const features = options.computeFeatures ?? reconstruct;
     this.annotateTrades = options.annotateTrades ?? false;
     if (!reconstruct && (features || this.annotateTrades || options.bookSnapshots)) {
       throw new EtlError(

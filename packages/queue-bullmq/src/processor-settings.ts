@@ -13,6 +13,10 @@ export interface ProcessorSettings {
   readonly compression?: CoinbaseSegmentPipelineOptions['compression'];
   readonly maxErrors?: number;
   readonly channels?: readonly string[];
+  /** Plugins the threads load themselves (package names or paths, as in a config's `plugins`). */
+  readonly plugins?: readonly string[];
+  /** Where relative plugin paths and package lookups start (the config file's directory). */
+  readonly pluginBaseDir?: string;
   readonly keepInput: boolean;
   readonly connection: RedisConnectionOptions;
   readonly queues: SegmentQueueNames;

@@ -12,6 +12,7 @@ import { workerData } from 'node:worker_threads';
 import {
   CoinbaseSegmentPipeline,
   type CoinbaseSegmentPipelineOptions,
+  loadPlugins,
   SegmentStatePass,
 } from '@etl/orchestrator';
 import { DelayedError, Queue, type SandboxedJob, UnrecoverableError } from 'bullmq';
@@ -36,11 +37,16 @@ interface ThreadContext extends SegmentTaskContext {
   readonly redis: Redis;
 }
 
-let context: ThreadContext | undefined;
+let context: Promise<ThreadContext> | undefined;
 
-function createContext(): ThreadContext {
+async function createContext(): Promise<ThreadContext> {
   const settings = readProcessorSettings(workerData);
+  // The thread's own copy of the plugins: their processors (and state) live in this thread.
+  const registry = settings.plugins?.length
+    ? await loadPlugins(settings.plugins, settings.pluginBaseDir ?? process.cwd())
+    : undefined;
   const options: CoinbaseSegmentPipelineOptions = {
+    ...(registry ? { registry } : {}),
     outputDir: settings.outputDir,
     ...(settings.source ? { source: settings.source } : {}),
     ...(settings.channelConfig ? { channelConfig: settings.channelConfig } : {}),
@@ -91,7 +97,7 @@ export default async function processSegmentJob(
   token?: string,
 ): Promise<ConvertJobResult | StateJobResult> {
   context ??= createContext();
-  const ctx = context;
+  const ctx = await context;
   switch (job.name) {
     case CONVERT_JOB: {
       const result = await convertSegment(ctx, job.data);

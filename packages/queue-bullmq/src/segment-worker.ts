@@ -50,6 +50,13 @@ export interface SegmentWorkerOptions {
   readonly maxErrors?: number;
   /** Datasets to write (default: every enabled channel). */
   readonly channels?: readonly string[];
+  /**
+   * Processor plugins the config's channels name (package names or paths, as in a config's
+   * `plugins`), resolved from `pluginBaseDir` (default the current directory). Each worker
+   * thread loads them itself.
+   */
+  readonly plugins?: readonly string[];
+  readonly pluginBaseDir?: string;
   /** Move finished segments to `done/` instead of deleting them. */
   readonly keepInput?: boolean;
   /** A job whose lock is not renewed for this long is taken for stalled and retried elsewhere (default 30 000). */
@@ -127,6 +134,12 @@ export class SegmentWorker {
       ...(this.options.compression ? { compression: this.options.compression } : {}),
       ...(this.options.maxErrors !== undefined ? { maxErrors: this.options.maxErrors } : {}),
       ...(this.options.channels ? { channels: [...this.options.channels] } : {}),
+      ...(this.options.plugins?.length
+        ? {
+            plugins: [...this.options.plugins],
+            pluginBaseDir: path.resolve(this.options.pluginBaseDir ?? process.cwd()),
+          }
+        : {}),
       keepInput: this.options.keepInput ?? false,
       connection: this.connection,
       queues: this.queues,

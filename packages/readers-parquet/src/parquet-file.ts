@@ -2,7 +2,13 @@
  * One open Parquet file: its footer, and its row groups decoded one at a time into column arrays.
  */
 import { EtlError, errorMessage } from '@etl/core';
-import { type FileMetaData, type ParquetParsers, parquetMetadataAsync, parquetRead } from 'hyparquet';
+import {
+  type AsyncBuffer,
+  type FileMetaData,
+  type ParquetParsers,
+  parquetMetadataAsync,
+  parquetRead,
+} from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import type { FileColumn, TypeMappingOptions } from './column-types.js';
 import { FileAsyncBuffer } from './file-async-buffer.js';
@@ -10,6 +16,13 @@ import { coverChunkGaps, isUnsignedInt32, misdecodedColumn, tolerateEmptyPages }
 import { fileColumnsOf, flatColumnNames, leafPaths, plainAssemblySchema } from './nested-columns.js';
 
 const decompressors = tolerateEmptyPages(compressors);
+
+/** Where a file's bytes come from: a local file, or an object read by byte ranges. */
+export interface ParquetSource extends AsyncBuffer {
+  readonly path: string;
+  readonly bytesRead: number;
+  close(): Promise<void>;
+}
 
 /** Decoded values of one row group, one array per requested column (index = row in the group). */
 export type ColumnArrays = Map<string, ArrayLike<unknown>>;
@@ -24,7 +37,7 @@ export class ParquetFile {
   private readonly unsignedInt32: ReadonlySet<string>;
 
   private constructor(
-    private readonly buffer: FileAsyncBuffer,
+    private readonly buffer: ParquetSource,
     metadata: FileMetaData,
     private readonly parsers: Partial<ParquetParsers>,
     mapping: TypeMappingOptions,
@@ -61,8 +74,9 @@ export class ParquetFile {
     path: string,
     parsers: Partial<ParquetParsers>,
     mapping: TypeMappingOptions = {},
+    openSource: (path: string) => Promise<ParquetSource> = FileAsyncBuffer.open,
   ): Promise<ParquetFile> {
-    const buffer = await FileAsyncBuffer.open(path);
+    const buffer = await openSource(path);
     try {
       const metadata = await parquetMetadataAsync(buffer, { parsers, geoparquet: false });
       return new ParquetFile(buffer, metadata, parsers, mapping);

@@ -7,6 +7,7 @@ import {
   EtlError,
   errorMessage,
   type Logger,
+  type ObjectStorage,
   type QuarantineSink,
   type Reader,
   type Row,
@@ -20,7 +21,9 @@ import { createParsers, type TypeMappingOptions } from './column-types.js';
 import { listDatasetFiles } from './dataset-files.js';
 import { type DatasetPlan, type PlannedFile, planDataset } from './dataset-plan.js';
 import { mergeLayouts } from './dataset-schema.js';
-import { ParquetFile } from './parquet-file.js';
+import { ObjectAsyncBuffer } from './object-async-buffer.js';
+import { listObjectDatasetFiles, type ObjectFileRef } from './object-dataset-files.js';
+import { ParquetFile, type ParquetSource } from './parquet-file.js';
 import { type PartitionPredicate, validatePartitionFilter } from './partition-filter.js';
 import { PARTITION_TYPES, type PartitionType } from './partition-values.js';
 import {
@@ -55,6 +58,13 @@ export interface ParquetReaderOptions {
    * `binary`, Uint8Array values, like DuckDB). Older Impala and Hive files store text that way.
    */
   readonly binaryAsString?: boolean;
+  /**
+   * Read from object storage (an S3 bucket, `@etl/storage-s3`) instead of the local filesystem:
+   * the input is then a key prefix (a dataset) or a key (one file) in it. Files are found by one
+   * listing, pruned by their partition values, and read by byte ranges (footer, then the needed
+   * column chunks of one row group at a time), never downloaded whole.
+   */
+  readonly storage?: ObjectStorage;
   readonly logger?: Logger;
 }
 
@@ -106,6 +116,8 @@ export class ParquetReader implements Reader<Row> {
   private readonly parsers: Partial<ParquetParsers> = createParsers();
   private readonly mapping: TypeMappingOptions;
   private readonly collector = new StatsCollector(STAGE);
+  /** Object-storage files of the last plan, by the path the plan names them with. */
+  private objects = new Map<string, ObjectFileRef>();
 
   constructor(options: ParquetReaderOptions = {}) {
     validateOptions(options);
@@ -129,7 +141,7 @@ export class ParquetReader implements Reader<Row> {
     const plan = await this.plan(input);
     const layouts: { path: string; layout: RowLayout }[] = [];
     for (const planned of plan.files) {
-      const file = await ParquetFile.open(planned.path, this.parsers, this.mapping);
+      const file = await ParquetFile.open(planned.path, this.parsers, this.mapping, this.sourceOpener());
       try {
         layouts.push({ path: planned.path, layout: this.layoutOf(planned, file, plan) });
       } finally {
@@ -185,12 +197,28 @@ export class ParquetReader implements Reader<Row> {
   }
 
   private async plan(input: string): Promise<DatasetPlan> {
-    const found = await listDatasetFiles(input, this.options.hive ?? true);
+    let found: Awaited<ReturnType<typeof listDatasetFiles>>;
+    if (this.options.storage) {
+      const listed = await listObjectDatasetFiles(this.options.storage, input, this.options.hive ?? true);
+      found = listed.files;
+      this.objects = listed.refs;
+    } else found = await listDatasetFiles(input, this.options.hive ?? true);
     return planDataset(found, {
       partitionTypes: this.options.partitionTypes ?? {},
       ...(this.options.filter ? { filter: this.options.filter } : {}),
       logger: this.logger,
     });
+  }
+
+  /** Byte-range reads of listed objects with object storage; local files otherwise (the default). */
+  private sourceOpener(): ((path: string) => Promise<ParquetSource>) | undefined {
+    const storage = this.options.storage;
+    if (!storage) return undefined;
+    return (path) => {
+      const ref = this.objects.get(path);
+      if (!ref) throw new EtlError(`${path}: not a file of the planned dataset`, 'E_NOT_FOUND');
+      return ObjectAsyncBuffer.open(storage, ref.key, ref.size);
+    };
   }
 
   private layoutOf(planned: PlannedFile, file: ParquetFile, plan: DatasetPlan): RowLayout {
@@ -205,7 +233,7 @@ export class ParquetReader implements Reader<Row> {
 
   private async open(path: string): Promise<ParquetFile | undefined> {
     try {
-      const file = await ParquetFile.open(path, this.parsers, this.mapping);
+      const file = await ParquetFile.open(path, this.parsers, this.mapping, this.sourceOpener());
       this.collector.count('files');
       this.collector.bytesIn += file.byteLength;
       return file;

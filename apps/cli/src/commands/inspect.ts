@@ -1,9 +1,11 @@
 import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { isObjectStorageUrl } from '@etl/core';
 import { openDuckDB } from '../duckdb.js';
 import { formatBytes, formatCount, renderTable, toJson } from '../format.js';
 import { findParquetFiles, type InspectedDataset, inspectParquet } from '../parquet-inspection.js';
 import { UsageError } from '../usage-error.js';
+import { inspectObjectStorage } from './inspect-object-storage.js';
 
 /** Files listed in text output per dataset; `--json` lists them all. */
 const MAX_FILES_SHOWN = 20;
@@ -92,6 +94,9 @@ export async function inspectCommand(
   io: { stdout: NodeJS.WriteStream },
 ): Promise<number> {
   if (!target) throw new UsageError('usage: etl inspect <file|dir> [--json]');
+  // Object storage (s3://…): inspected from the objects' footers, see inspect-object-storage.ts.
+  if (isObjectStorageUrl(target))
+    return inspectObjectStorage(target, (local, localIo) => inspectCommand(local, flags, localIo), io);
   const info = await stat(target).catch(() => undefined);
   if (!info) throw new UsageError(`no such file or directory: ${target}`);
   if (info.isFile() && !(await isParquetFile(target)))

@@ -1,10 +1,11 @@
 import { once } from 'node:events';
 import { type DuckDBResult, DuckDBTypeId } from '@duckdb/node-api';
-import { EtlError, errorMessage } from '@etl/core';
+import { EtlError, errorMessage, isObjectStorageUrl } from '@etl/core';
 import type { Flags } from '../command-spec.js';
 import { datasetRoot, openDuckDB, registerDatasets } from '../duckdb.js';
 import { formatCount, renderTable } from '../format.js';
 import { UsageError } from '../usage-error.js';
+import { registerObjectStorageDatasets } from './query-object-storage.js';
 
 export interface QueryFlags {
   output?: string;
@@ -151,8 +152,12 @@ export async function queryCommand(
   const output = flags.output ?? DEFAULT_OUTPUT;
   const db = await openDuckDB();
   try {
-    const views = await registerDatasets(db.connection, output);
-    const root = await datasetRoot(output);
+    // Object storage (s3://…): read through DuckDB's httpfs, see query-object-storage.ts.
+    const remote = isObjectStorageUrl(output);
+    const views = remote
+      ? await registerObjectStorageDatasets(db.connection, output)
+      : await registerDatasets(db.connection, output);
+    const root = remote ? output : await datasetRoot(output);
     try {
       const result = await db.connection.stream(sql);
       if (flags.json) await writeJson(result, io.stdout);

@@ -4,8 +4,9 @@
  * these commands, so `etl run` never loads BullMQ.
  */
 import path from 'node:path';
-import { ConfigError, type LogLevel } from '@etl/core';
+import type { LogLevel } from '@etl/core';
 import { ConsoleLogger, type LogFormat } from '@etl/core/internal';
+import { CoinbaseSegmentPipeline, loadPlugins } from '@etl/orchestrator';
 import {
   type EnqueueResult,
   parseRedisUrl,
@@ -63,15 +64,15 @@ async function worker(
   signal: AbortSignal,
 ): Promise<number> {
   const config = flags.config ? await loadConfig(str(flags.config)!) : undefined;
-  if (config?.plugins.length) {
-    throw new ConfigError(
-      'plugins',
-      '`etl worker` does not load processor plugins yet; run plugin channels with `etl run`',
-    );
-  }
   const output = str(flags.output) ? path.resolve(str(flags.output)!) : config?.outputDir;
   if (!output) throw new UsageError('--output <processed-dir> is required (or etl.output_dir in --config)');
   await checkOutputDir(output, str(flags.output) ? '--output' : 'etl.output_dir');
+  if (config?.plugins.length) {
+    // The threads load the plugins themselves; loading them here first makes a bad `plugins` or
+    // `processors` entry exit 2 at start instead of failing every job.
+    const registry = await loadPlugins(config.plugins, config.baseDir);
+    new CoinbaseSegmentPipeline({ outputDir: output, registry, channelConfig: config.channels ?? {} });
+  }
   const channels = parseChannels(str(flags.channels), config?.channels);
   const source = sourceOf(str(flags.source), config?.source);
   const maxErrors = maxErrorsOf(str(flags['max-errors']), config?.maxErrors);
@@ -91,6 +92,7 @@ async function worker(
     ...(config?.compression ? { compression: config.compression } : {}),
     ...(maxErrors ? { maxErrors: maxErrors.value } : {}),
     ...(channels?.length ? { channels } : {}),
+    ...(config?.plugins.length ? { plugins: config.plugins, pluginBaseDir: config.baseDir } : {}),
     ...(lockDurationMs ? { lockDurationMs } : {}),
     ...(stalledIntervalMs ? { stalledIntervalMs } : {}),
     logger,

@@ -2,12 +2,13 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { LogLevel } from '@etl/core';
 import { ConsoleLogger, type LogFormat } from '@etl/core/internal';
-import { ETLJob, type JobSummary } from '@etl/orchestrator';
+import { ETLJob, type JobSummary, loadPlugins } from '@etl/orchestrator';
+import { checkChannels } from '../channel-options.js';
 import type { Flags } from '../command-spec.js';
-import { type EtlConfig, loadConfig, maxErrorsOf, maxErrorsWording, sourceOf } from '../config.js';
+import { type EtlConfig, loadConfig, maxErrorsOf, maxErrorsWording } from '../config.js';
 import { datasetTable, formatBytes, formatCount, toJson } from '../format.js';
-import { loadPlugins } from '../plugins.js';
 import { ProgressBar } from '../progress.js';
+import { chooseSource } from '../source-choice.js';
 import {
   checkInputDir,
   checkOutputDir,
@@ -16,6 +17,7 @@ import {
   warnUnsupported,
 } from '../usage-checks.js';
 import { UsageError } from '../usage-error.js';
+import { runOnObjectStorage, usesObjectStorage } from './run-object-storage.js';
 
 export interface RunFlags {
   input?: string;
@@ -83,7 +85,7 @@ export async function createJob(
   if (!['debug', 'info', 'warn', 'error'].includes(logLevel))
     throw new UsageError('--log-level must be debug, info, warn or error');
   const config: Partial<EtlConfig> & Pick<EtlConfig, 'plugins' | 'baseDir'> = flags.config
-    ? await loadConfig(flags.config)
+    ? await loadConfig(flags.config, flags.source)
     : { plugins: [], baseDir: process.cwd() };
   const input = flags.input ? path.resolve(flags.input) : config.inputDir;
   const output = flags.output ? path.resolve(flags.output) : config.outputDir;
@@ -95,8 +97,11 @@ export async function createJob(
     options.inputMayBeMissing,
   );
   await checkOutputDir(output, flags.output ? '--output' : 'etl.output_dir');
-  const channels = parseChannels(flags.channels, config.channels);
-  const source = sourceOf(flags.source, config.source);
+  const source = await chooseSource(flags.source, config.source, config.baseDir);
+  // A source package's channel config is checked against its own declaration (built-ins: at load).
+  if (config.channels && typeof source !== 'string')
+    config.channels = checkChannels(config.channels, 'etl.channels', source);
+  const channels = parseChannels(flags.channels, config.channels, source);
   const maxErrors = maxErrorsOf(flags['max-errors'], config.maxErrors);
   const threads = threadsOf(flags.threads);
   const inPlace = flags['in-place'] === true;
@@ -214,8 +219,10 @@ export function summaryJson(
 export function summaryText(
   summary: JobSummary,
   output: string,
-  options: { watching?: boolean; unsupported?: readonly string[] } = {},
+  options: { watching?: boolean; unsupported?: readonly string[]; outRoot?: string } = {},
 ): string {
+  // The source's directory under --output (`coinbase` for both Coinbase feeds).
+  const outRoot = options.outRoot ?? path.join(output, 'coinbase');
   // A watch spends most of its time waiting: its wall-clock rate would mean nothing.
   const rate =
     !options.watching && summary.elapsed_s > 0
@@ -224,11 +231,11 @@ export function summaryText(
   const lines = [
     `Segments: ${summary.segments.processed} processed${summary.segments.resumed ? ` (${summary.segments.resumed} already committed by an interrupted run)` : ''}, ${summary.segments.failed} failed${summary.segments.skipped ? `, ${summary.segments.skipped} skipped (claimed by another run)` : ''}`,
     `Input:    ${formatCount(summary.lines)} lines, ${formatBytes(summary.bytes_in)} in ${summary.elapsed_s.toFixed(2)} s${rate}`,
-    `Quarantined lines: ${summary.quarantined_lines}${summary.quarantined_rows ? `, rows: ${summary.quarantined_rows}` : ''}${summary.quarantined_lines || summary.quarantined_rows ? ` (see ${path.join(output, 'coinbase', '_quarantine')})` : ''}`,
+    `Quarantined lines: ${summary.quarantined_lines}${summary.quarantined_rows ? `, rows: ${summary.quarantined_rows}` : ''}${summary.quarantined_lines || summary.quarantined_rows ? ` (see ${path.join(outRoot, '_quarantine')})` : ''}`,
     '',
     datasetTable(summary.datasets),
     '',
-    `Output:   ${path.join(output, 'coinbase')}`,
+    `Output:   ${outRoot}`,
   ];
   const skipped = Object.entries(summary.skipped_lines);
   if (skipped.length)
@@ -252,6 +259,8 @@ export async function runCommand(
   signal: AbortSignal,
   rollbackSignal?: AbortSignal,
 ): Promise<number> {
+  // Object storage (s3:// --input/--output): converted segment by segment, see run-object-storage.ts.
+  if (usesObjectStorage(flags)) return runOnObjectStorage(flags, io, signal, rollbackSignal);
   const selection = parseSelection(flags as RunFlags);
   const { job, progress, logger, output, unsupported, reword } = await createJob(
     flags,
@@ -272,6 +281,7 @@ export async function runCommand(
   if (s.processed + s.failed + s.skipped === 0 && !summary.interrupted)
     logger.info('no segments to process', { input: job.inputDir, mode: selection.mode });
   if (flags.json) io.stdout.write(`${toJson(summaryJson(summary, unsupported))}\n`);
-  else if (!flags.quiet) io.stdout.write(summaryText(summary, output, { unsupported }));
+  else if (!flags.quiet)
+    io.stdout.write(summaryText(summary, output, { unsupported, outRoot: job.pipeline.outRoot }));
   return summary.segments.failed > 0 ? 1 : 0;
 }

@@ -7,7 +7,7 @@
 import path from 'node:path';
 import type { LogLevel } from '@etl/core';
 import { ConsoleLogger, type LogFormat } from '@etl/core/internal';
-import { CoinbaseStreamPipeline, type StreamSummary } from '@etl/orchestrator';
+import { CoinbaseStreamPipeline, loadPlugins, type StreamSummary } from '@etl/orchestrator';
 import {
   connectNats,
   DEFAULT_FEATURES_PREFIX,
@@ -113,6 +113,8 @@ export async function streamCommand(
     .map((s) => s.trim())
     .filter(Boolean);
   const logger = new ConsoleLogger(logFormat, logLevel, io.stderr);
+  // The same plugins as `etl run` with this config (a bad entry exits 2 before connecting).
+  const registry = config?.plugins.length ? await loadPlugins(config.plugins, config.baseDir) : undefined;
 
   const pipeline = new CoinbaseStreamPipeline({
     outputDir: output,
@@ -122,6 +124,7 @@ export async function streamCommand(
     ...(config?.channels ? { channelConfig: config.channels } : {}),
     ...(config?.compression ? { compression: config.compression } : {}),
     ...(channels?.length ? { channels } : {}),
+    ...(registry ? { registry } : {}),
     features: flags['no-features'] ? false : {},
     logger,
   });

@@ -39,6 +39,9 @@ export async function watchCommand(
   // Files that arrived while watching are named too: the summary lists what is left unread now.
   const unsupported = await unsupportedFiles(job.inputDir);
   if (flags.json) io.stdout.write(`${toJson(summaryJson(summary, unsupported))}\n`);
-  else if (!flags.quiet) io.stdout.write(summaryText(summary, output, { watching: true, unsupported }));
+  else if (!flags.quiet)
+    io.stdout.write(
+      summaryText(summary, output, { watching: true, unsupported, outRoot: job.pipeline.outRoot }),
+    );
   return summary.segments.failed > 0 ? 1 : 0;
 }

@@ -20,6 +20,12 @@ export {
   READER_SAMPLE_SCHEMA,
 } from './reader-conformance.js';
 export { sampleSchemaOf } from './sample-schema.js';
+export type {
+  StorageCheck,
+  StorageConformanceOptions,
+  StorageConformanceReport,
+} from './storage-conformance.js';
+export { checkStorageConformance, STORAGE_CHECKS } from './storage-conformance.js';
 export type { WriterCheck, WriterConformanceOptions, WriterConformanceReport } from './writer-conformance.js';
 export {
   checkWriterConformance,

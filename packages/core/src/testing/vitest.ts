@@ -12,6 +12,11 @@ import {
   type ReaderConformanceOptions,
 } from './reader-conformance.js';
 import {
+  checkStorageConformance,
+  STORAGE_CHECKS,
+  type StorageConformanceOptions,
+} from './storage-conformance.js';
+import {
   checkWriterConformance,
   WRITER_CHECKS,
   type WriterConformanceOptions,
@@ -79,6 +84,19 @@ export function testWriter(name: string, options: WriterConformanceOptions): voi
     `${name} conforms to the Writer contract`,
     WRITER_CHECKS,
     () => checkWriterConformance(options),
+    IO_TIMEOUT_MS,
+  );
+}
+
+/**
+ * Registers the object storage suite as vitest tests, one per check, under
+ * `describe('<name> conforms to the ObjectStorage contract')`. Call it at the top level of a test file.
+ */
+export function testObjectStorage(name: string, options: StorageConformanceOptions): void {
+  registerChecks(
+    `${name} conforms to the ObjectStorage contract`,
+    STORAGE_CHECKS,
+    () => checkStorageConformance(options),
     IO_TIMEOUT_MS,
   );
 }

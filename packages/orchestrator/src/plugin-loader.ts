@@ -1,11 +1,15 @@
-/** Loads processor plugins named in the config (npm package names or paths) into a registry. */
+/**
+ * Loads processor plugins named in a config (npm package names or paths) into a registry. Shared by
+ * the CLI (`run`, `watch`, `stream`, `worker`) and the queue worker threads, which load the same
+ * list themselves: a registry of functions cannot be handed to a thread.
+ */
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigError, isPlugin, type Plugin, ProcessorRegistry } from '@etl/core';
 
 /**
- * When the CLI itself runs from its TypeScript sources (its tests, `tsx --conditions=@etl/source`),
+ * When the toolkit itself runs from its TypeScript sources (its tests, `tsx --conditions=@etl/source`),
  * a plugin's `@etl/source` entry is loaded too, so a workspace plugin needs no build first.
  */
 const FROM_SOURCE = import.meta.url.endsWith('.ts');
@@ -70,7 +74,8 @@ async function findPackageDir(name: string, from: string): Promise<string | unde
   }
 }
 
-async function resolvePlugin(spec: string, baseDir: string, key: string): Promise<string> {
+/** The module file a plugin or source spec (a package name, or a path from `baseDir`) names. */
+export async function resolvePlugin(spec: string, baseDir: string, key: string): Promise<string> {
   if (spec.startsWith('.') || path.isAbsolute(spec)) {
     const target = path.resolve(baseDir, spec);
     const dir = await isDirectory(target);
@@ -87,6 +92,11 @@ async function resolvePlugin(spec: string, baseDir: string, key: string): Promis
   );
 }
 
+/**
+ * Imports each plugin (a package name, found in `node_modules` from `baseDir` up or from the
+ * current directory, or a path relative to `baseDir`) and registers it. A plugin that cannot be
+ * found, loaded or registered is a {@link ConfigError} naming its `plugins[i]` entry.
+ */
 export async function loadPlugins(specs: readonly string[], baseDir: string): Promise<ProcessorRegistry> {
   const registry = new ProcessorRegistry();
   for (const [i, spec] of specs.entries()) {

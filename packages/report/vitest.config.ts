@@ -1,0 +1,3 @@
+import { etlVitestConfig } from '../../tooling/vitest/config.js';
+
+export default etlVitestConfig();
