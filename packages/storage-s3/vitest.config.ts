@@ -3,7 +3,7 @@ import { etlVitestConfig } from '../../tooling/vitest/config.js';
 
 // The AWS SDK's `module` builds use extension-less imports that only bundlers resolve: resolve it
 // the way Node does (`node` before `module`).
-const conditions = ['@etl/source', 'node', 'import', 'default'];
+const conditions = ['@etl/source', 'node', 'default'];
 const config = etlVitestConfig({ testTimeout: 120_000 });
 
 export default defineConfig({

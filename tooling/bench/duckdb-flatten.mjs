@@ -2,19 +2,30 @@
 // script would (read_json → unnest → COPY … PARTITION_BY), with the same columns we write.
 import { DuckDBInstance } from '@duckdb/node-api';
 
-const [file, out, threads = '2', compression = 'zstd'] = process.argv.slice(2);
+// `bare`: lines are the WebSocket messages themselves (no envelope, so no capture time).
+const [file, out, threads = '2', compression = 'zstd', framing = 'envelope'] = process.argv.slice(2);
 const q = (s) => `'${s.replaceAll("'", "''")}'`;
 const instance = await DuckDBInstance.create(':memory:', { threads });
 const c = await instance.connect();
-const l2 =
-  'STRUCT(channel VARCHAR, "timestamp" VARCHAR, sequence_num BIGINT, events STRUCT("type" VARCHAR, product_id VARCHAR, updates STRUCT(side VARCHAR, event_time VARCHAR, price_level VARCHAR, new_quantity VARCHAR)[])[])';
+const events =
+  'STRUCT("type" VARCHAR, product_id VARCHAR, updates STRUCT(side VARCHAR, event_time VARCHAR, price_level VARCHAR, new_quantity VARCHAR)[])[]';
+const l2 = `STRUCT(channel VARCHAR, "timestamp" VARCHAR, sequence_num BIGINT, events ${events})`;
 // Typed columns let DuckDB's JSON reader parse straight into structs (its fastest path).
 const sql = `
 COPY (
-  WITH raw AS (
+  WITH raw AS (${
+    framing === 'bare'
+      ? `
+    SELECT NULL::VARCHAR AS capture_ts,
+      {'channel': channel, 'timestamp': "timestamp", 'sequence_num': sequence_num, 'events': events} AS data
+    FROM read_json(${q(file)}, format = 'newline_delimited', maximum_object_size = 67108864,
+      columns = {channel: 'VARCHAR', "timestamp": 'VARCHAR', sequence_num: 'BIGINT', events: '${events}'})
+    WHERE channel = 'l2_data'`
+      : `
     SELECT capture_ts, data FROM read_json(${q(file)}, format = 'newline_delimited',
       columns = {capture_ts: 'VARCHAR', data: '${l2}'}, maximum_object_size = 67108864)
-    WHERE data.channel = 'l2_data'
+    WHERE data.channel = 'l2_data'`
+  }
   ), ev AS (
     SELECT capture_ts, data."timestamp" AS ts, data.sequence_num AS seq, unnest(data.events) AS e FROM raw
   ), up AS (

@@ -44,6 +44,13 @@ export interface GenerateOptions {
   readonly seed?: number;
   /** Start time; the default straddles a UTC midnight so output spans two dates. */
   readonly startNs?: bigint;
+  /**
+   * Mean updates per `l2_data` update message: each message carries mean-2 … mean+2 (at least 1).
+   * Without it, 4 … 12 (mean 8, the original mix).
+   */
+  readonly updatesPerMessage?: number;
+  /** Bare frames (the WebSocket message itself, no collector envelope and so no capture_ts). */
+  readonly bare?: boolean;
 }
 
 /** Writes a segment of about `bytes` bytes to `file` (reused when it already exists). */
@@ -66,8 +73,14 @@ export async function generateSegment(
   let tradeId = 1_068_572_000;
   const books = PRODUCTS.map((p) => ({ ...p, bid: p.mid - p.tick / 2, ask: p.mid + p.tick / 2 }));
   const buffer: string[] = [];
+  const bare = options.bare === true;
+  const mean = options.updatesPerMessage;
+  const [minUpdates, spread] =
+    mean === undefined ? [4, 9] : [Math.max(1, mean - 2), mean - Math.max(1, mean - 2) + 3];
   const emit = (channel: string, data: string) => {
-    const line = `{"capture_ts":"${isoUs(t + 150_000_000n)}","data":${data},"metadata":{"source":"coinbase","channel":"${channel}"}}\n`;
+    const line = bare
+      ? `${data}\n`
+      : `{"capture_ts":"${isoUs(t + 150_000_000n)}","data":${data},"metadata":{"source":"coinbase","channel":"${channel}"}}\n`;
     buffer.push(line);
     written += line.length;
     lines++;
@@ -102,7 +115,7 @@ export async function generateSegment(
     const b = books[Math.floor(random() * books.length)]!;
     const r = random();
     if (r < 0.86) {
-      const n = 4 + Math.floor(random() * 9);
+      const n = minUpdates + Math.floor(random() * spread);
       const eventTime = isoNs(t - 200_000_000n).replace(/\.(\d{6})\d*Z/, '.$1Z');
       const updates: string[] = [];
       for (let i = 0; i < n; i++) {

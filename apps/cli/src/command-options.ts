@@ -83,6 +83,14 @@ export const MAX_ERRORS_OPTION: OptionSpec = {
   help: 'a segment with more than N bad lines fails (moved to failed/) instead of being converted with them quarantined',
 };
 
+export const THREADS_OPTION: OptionSpec = {
+  name: 'threads',
+  type: 'string',
+  value: '<N>',
+  defaultText: '1',
+  help: 'with N > 1, N worker threads read and scan a plain segment of 16 MiB or more in parallel, 4 MiB at a time (same output); a compressed one is read by the main thread',
+};
+
 export const KEEP_INPUT_OPTION: OptionSpec = {
   name: 'keep-input',
   type: 'boolean',

@@ -16,6 +16,7 @@ import {
   SOURCE_OPTION,
   SOURCE_PACKAGE_OPTION,
   segmentInputNote,
+  THREADS_OPTION,
 } from './command-options.js';
 import type { CommandSpec, OptionSpec } from './command-spec.js';
 
@@ -62,6 +63,7 @@ const RUN: CommandSpec = {
     CHANNELS_OPTION,
     SOURCE_PACKAGE_OPTION,
     MAX_ERRORS_OPTION,
+    THREADS_OPTION,
     KEEP_INPUT_OPTION,
     IN_PLACE_OPTION,
     ...OUTPUT_OPTIONS,
@@ -100,6 +102,7 @@ const WATCH: CommandSpec = {
     CHANNELS_OPTION,
     SOURCE_PACKAGE_OPTION,
     MAX_ERRORS_OPTION,
+    THREADS_OPTION,
     KEEP_INPUT_OPTION,
     {
       name: 'in-place',

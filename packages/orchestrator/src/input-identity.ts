@@ -37,6 +37,7 @@ class InputConflictError extends EtlError {}
 /** Hashes a file's bytes as the reader takes them from disk. */
 export class InputHasher {
   private readonly hash: Hash = createHash('sha256');
+  private adopted: string | undefined;
   bytes = 0;
 
   readonly update = (chunk: Uint8Array): void => {
@@ -44,8 +45,14 @@ export class InputHasher {
     this.hash.update(chunk);
   };
 
+  /** The digest of the whole input, computed elsewhere (a hashing thread), and its bytes. */
+  readonly adopt = (sha256: string, bytes: number): void => {
+    this.adopted = sha256;
+    this.bytes = bytes;
+  };
+
   digest(): string {
-    return this.hash.digest('hex');
+    return this.adopted ?? this.hash.digest('hex');
   }
 }
 

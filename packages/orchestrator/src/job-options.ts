@@ -43,6 +43,8 @@ export interface ETLJobOptions {
   readonly waitPollMs?: number;
   /** Largest quarantine file of one segment, in bytes (default 64 MiB); more fails the segment. */
   readonly quarantineLimitBytes?: number;
+  /** Threads that read and scan a segment (default 1; see segment-reader.ts). */
+  readonly threads?: number;
   /**
    * `watch` takes a file only once it has not changed for this long (ms, default 3000); see
    * settle-gate.ts. A file whose last line is cut waits `cutLineGraceMs` (default max(60 s, 10 ×)).

@@ -84,6 +84,7 @@ export class ETLJob {
       ...(options.quarantineLimitBytes !== undefined
         ? { quarantineLimitBytes: options.quarantineLimitBytes }
         : {}),
+      ...(options.threads !== undefined ? { threads: options.threads } : {}),
       logger: this.logger,
     });
     this.disposal = new InputDisposal({

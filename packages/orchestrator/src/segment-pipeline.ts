@@ -15,7 +15,6 @@ import {
   silentLogger,
   type WrittenFile,
 } from '@etl/core';
-import { NDJSONReader } from '@etl/readers-ndjson';
 import { DEFAULT_COMPRESSION, type ParquetCompression, ParquetWriter } from '@etl/writer-parquet';
 import { type ChannelConfigMap, type ResolvedChannels, resolveChannelConfig } from './channel-config.js';
 import { CheckpointStore } from './checkpoint-store.js';
@@ -35,6 +34,7 @@ import {
   SegmentPublishError,
 } from './segment-commit.js';
 import { segmentId } from './segment-id.js';
+import { segmentReader } from './segment-reader.js';
 import { FeedSniffer, judgeSegment, type SegmentVerdict } from './segment-verdict.js';
 import { resolveSource } from './sources.js';
 
@@ -61,6 +61,8 @@ export interface CoinbaseSegmentPipelineOptions {
   readonly maxRowsPerFile?: number;
   /** Largest quarantine file of one segment, in bytes (default 64 MiB); more fails the segment. */
   readonly quarantineLimitBytes?: number;
+  /** Threads that read and scan lines (default 1; see segment-reader.ts). */
+  readonly threads?: number;
 }
 
 export interface DatasetSummary {
@@ -174,9 +176,12 @@ export class CoinbaseSegmentPipeline {
     );
     const sniffer = new FeedSniffer();
     const hasher = new InputHasher();
-    const reader = new NDJSONReader({
+    const reader = segmentReader(file, info.bytes, {
+      threads: this.options.threads ?? 1,
+      // Scan workers know the Advanced Trade scanner's frames only.
+      scanInWorkers: this.source.name === 'coinbase',
       quarantine,
-      onFileChunk: hasher.update,
+      hasher,
       logger,
       // The source's fast path (Advanced Trade: l2_data lines skip JSON.parse).
       ...(this.source.lineParser ? { lineParser: this.source.lineParser() } : {}),

@@ -26,6 +26,8 @@ export type { RawParserOptions } from './raw-parser.js';
 export { RawParser } from './raw-parser.js';
 export type { CandleRow, ControlRow, Level2Row, MarketTradeRow, MessageFields, TickerRow } from './rows.js';
 export { CONTROL_CHANNEL } from './rows.js';
+export type { EncodedScannedFrames } from './scanned-frame-codec.js';
+export { decodeScannedFrames, encodeScannedFrames, scannedFrameBuffers } from './scanned-frame-codec.js';
 export type { ScannedLevel2Event, ScannedTime } from './scanned-frames.js';
 export { ScannedLevel2Frame } from './scanned-frames.js';
 export { candlesSchema, level2Schema, marketTradesSchema, tickerSchema } from './schemas.js';

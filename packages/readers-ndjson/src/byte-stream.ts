@@ -44,10 +44,12 @@ export function byteChunks(
   compression: Compression,
   highWaterMark: number,
   progress: ByteStreamProgress,
+  /** First byte to read (plain files only; a compressed stream starts at 0). */
+  start = 0,
 ): AsyncIterable<Buffer> {
   // Decompressors may hold on to their input: only the plain reader's consumer gets one buffer
   // reused for every read.
-  const raw = fileChunks(handle, highWaterMark, progress, compression, compression === 'none');
+  const raw = fileChunks(handle, highWaterMark, progress, compression, compression === 'none', start);
   if (compression === 'gzip') return gunzipChunks(raw, highWaterMark);
   if (compression === 'zstd') return zstdChunks(raw);
   return raw;
@@ -59,7 +61,9 @@ async function* fileChunks(
   progress: ByteStreamProgress,
   compression: Compression,
   reuse: boolean,
+  start: number,
 ): AsyncGenerator<Buffer> {
+  let position = start;
   // With `reuse`, one buffer serves every read: the consumer (the line splitter) copies what it
   // keeps of a chunk before it asks for the next one. A fresh megabyte per read left the
   // allocator fragmented and the process holding tens of MB it did not use.
@@ -68,11 +72,12 @@ async function* fileChunks(
     if (!first && !reuse) buf = Buffer.allocUnsafe(highWaterMark);
     let bytesRead: number;
     try {
-      ({ bytesRead } = await handle.read(buf, 0, highWaterMark, null));
+      ({ bytesRead } = await handle.read(buf, 0, highWaterMark, position));
     } catch (error) {
       throw new ByteStreamError('read', compression, error);
     }
     if (bytesRead === 0) return;
+    position += bytesRead;
     progress.fileBytes += bytesRead;
     progress.onFileChunk?.(buf.subarray(0, bytesRead));
     yield bytesRead < highWaterMark ? buf.subarray(0, bytesRead) : buf;
@@ -121,3 +126,26 @@ function asBuffer(data: Uint8Array): Buffer {
 }
 
 function ignoreRejection(): void {}
+
+/**
+ * Where the first line beginning at or after `start` begins: just past the first LF at or after
+ * `start - 1` (the file's size when there is none). Lines that begin before `start` belong to
+ * whoever reads the bytes before it.
+ */
+export async function lineStartAtOrAfter(handle: FileHandle, start: number): Promise<number> {
+  if (start <= 0) return 0;
+  const buf = Buffer.allocUnsafe(64 * 1024);
+  let position = start - 1;
+  for (;;) {
+    let bytesRead: number;
+    try {
+      ({ bytesRead } = await handle.read(buf, 0, buf.length, position));
+    } catch (error) {
+      throw new ByteStreamError('read', 'none', error);
+    }
+    if (bytesRead === 0) return position;
+    const lf = buf.subarray(0, bytesRead).indexOf(10);
+    if (lf >= 0) return position + lf + 1;
+    position += bytesRead;
+  }
+}

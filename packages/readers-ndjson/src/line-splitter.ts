@@ -48,7 +48,16 @@ export class LineSplitter {
   private atInputStart = true;
   private bomCandidate: Buffer = EMPTY;
 
-  constructor(readonly maxLineBytes: number) {}
+  /**
+   * `stripBom: false` for input that starts inside a file (a byte range after the first line):
+   * a BOM there is content, as it is for the whole-file reader.
+   */
+  constructor(
+    readonly maxLineBytes: number,
+    stripBom = true,
+  ) {
+    if (!stripBom) this.atInputStart = false;
+  }
 
   /**
    * Hands over the next chunk. Whatever the splitter keeps past it (the start of an unfinished

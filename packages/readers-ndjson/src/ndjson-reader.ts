@@ -9,10 +9,26 @@ import {
   StatsCollector,
   TooManyErrorsError,
 } from '@etl/core';
-import { ByteStreamError, type ByteStreamProgress, byteChunks, compressionOf } from './byte-stream.js';
+import {
+  ByteStreamError,
+  type ByteStreamProgress,
+  byteChunks,
+  compressionOf,
+  lineStartAtOrAfter,
+} from './byte-stream.js';
 import { LineSplitter } from './line-splitter.js';
 import { isBlankLine, rawText } from './line-text.js';
 import { type NDJSONReaderOptions, type ResolvedNDJSONReaderOptions, resolveOptions } from './options.js';
+import { JsonLineDecoder, RawLine } from './raw-line.js';
+
+/**
+ * Part of a plain file: the lines that begin in `[start, end)` (a line that begins there is read
+ * to its end even past `end`). Ranges that tile a file read each of its lines exactly once.
+ */
+export interface ByteRange {
+  readonly start: number;
+  readonly end: number;
+}
 
 /** Counter names, one per kind of bad line. */
 type RejectKind = 'invalid_json' | 'truncated_line' | 'line_too_long' | 'invalid_utf8';
@@ -39,9 +55,9 @@ interface FileProgress {
 export class NDJSONReader implements Reader<SourceRecord> {
   private readonly options: ResolvedNDJSONReaderOptions;
   private readonly collector = new StatsCollector('ndjson-reader');
-  // Strict: invalid UTF-8 must be quarantined, never replaced. ignoreBOM keeps a BOM in the
-  // middle of a file visible (only the one at the very start is stripped, by the splitter).
-  private readonly decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+  // Strict: invalid UTF-8 must be quarantined, never replaced. A BOM in the middle of a file
+  // stays visible (only the one at the very start is stripped, by the splitter).
+  private readonly decoder = new JsonLineDecoder();
 
   constructor(options: NDJSONReaderOptions = {}) {
     this.options = resolveOptions(options);
@@ -58,10 +74,16 @@ export class NDJSONReader implements Reader<SourceRecord> {
    * Yields batches of up to `batchSize` records, never an empty one. Throws (naming the file)
    * when the file cannot be read, when its compressed stream is corrupt (naming the line
    * reached too), and when bad lines exceed `maxErrors`.
+   *
+   * With `range` (plain files only) only the lines that begin in it are read; their line
+   * numbers count from 1 at the range's first line.
    */
-  async *read(path: string): AsyncGenerator<SourceRecord[]> {
+  async *read(path: string, range?: ByteRange): AsyncGenerator<SourceRecord[]> {
     const { batchSize, maxLineBytes, highWaterMark, logger, onFileChunk } = this.options;
     const compression = compressionOf(path);
+    if (range && compression !== 'none') {
+      throw new EtlError(`${path}: a byte range of a ${compression} file cannot be read`, 'E_CONFIG');
+    }
     let handle: FileHandle;
     try {
       handle = await open(path, 'r');
@@ -71,12 +93,21 @@ export class NDJSONReader implements Reader<SourceRecord> {
     this.collector.count('files');
     const progress: ByteStreamProgress = { fileBytes: 0, onFileChunk };
     const state: FileProgress = { file: path, errors: 0, counted: 0 };
-    const splitter = new LineSplitter(maxLineBytes);
     let batch: SourceRecord[] = [];
+    let splitter = new LineSplitter(maxLineBytes);
     try {
-      for await (const chunk of byteChunks(handle, compression, highWaterMark, progress)) {
+      const from = range ? await lineStartAtOrAfter(handle, range.start) : 0;
+      // Lines are read until the first one that begins at or past the range's end.
+      const until = range ? range.end - from : Number.POSITIVE_INFINITY;
+      if (from > 0) splitter = new LineSplitter(maxLineBytes, false);
+      let ended = false;
+      for await (const chunk of byteChunks(handle, compression, highWaterMark, progress, from)) {
         splitter.push(chunk);
         while (splitter.next()) {
+          if (state.counted >= until) {
+            ended = true;
+            break;
+          }
           const record = this.recordOf(splitter, state);
           if (record === undefined) continue;
           batch.push(record);
@@ -85,8 +116,9 @@ export class NDJSONReader implements Reader<SourceRecord> {
             batch = [];
           }
         }
+        if (ended) break;
       }
-      if (splitter.finish()) {
+      if (!ended && splitter.finish() && state.counted < until) {
         const record = this.recordOf(splitter, state);
         if (record !== undefined) batch.push(record);
       }
@@ -127,7 +159,7 @@ export class NDJSONReader implements Reader<SourceRecord> {
       return undefined;
     }
     stats.recordsIn++;
-    const lineParser = this.options.lineParser;
+    const { lineParser, rawLines } = this.options;
     if (lineParser) {
       const fast = lineParser.parse(s.buf, s.start, s.end);
       if (fast !== undefined) {
@@ -135,24 +167,29 @@ export class NDJSONReader implements Reader<SourceRecord> {
         return { file: state.file, line: s.line, bytes: s.bytes, value: fast };
       }
     }
-    let text: string;
-    try {
-      text = this.decoder.decode(s.buf.subarray(s.start, s.end));
-    } catch {
-      if (!s.terminated) this.reject(state, s, 'truncated_line', 'truncated last line');
-      else this.reject(state, s, 'invalid_utf8', 'invalid UTF-8');
-      return undefined;
+    if (rawLines) {
+      // A copy: the splitter's buffer is reused.
+      const bytes = new Uint8Array(s.buf.subarray(s.start, s.end));
+      stats.recordsOut++;
+      return { file: state.file, line: s.line, bytes: s.bytes, value: new RawLine(bytes, s.terminated) };
     }
-    let value: unknown = text;
+    const decoder = this.decoder;
+    const line = s.buf.subarray(s.start, s.end);
+    let value: unknown;
     if (this.options.decode === 'json') {
-      try {
-        value = JSON.parse(text);
-      } catch (error) {
-        if (!s.terminated) this.reject(state, s, 'truncated_line', 'truncated last line');
-        else this.reject(state, s, 'invalid_json', `invalid JSON: ${errorMessage(error)}`);
+      value = decoder.decodeJson(line, s.terminated);
+      if (value === undefined) {
+        this.reject(state, s, decoder.kind, decoder.reason);
         return undefined;
       }
-    } else if (!s.terminated) {
+    } else {
+      value = decoder.decodeText(line, s.terminated);
+      if (value === undefined) {
+        this.reject(state, s, decoder.kind, decoder.reason);
+        return undefined;
+      }
+    }
+    if (this.options.decode !== 'json' && !s.terminated) {
       // Without parsing, a cut-off last line cannot be told from a complete one: say so.
       this.options.logger.warn(`${state.file}:${s.line}: last line has no line terminator`, {
         file: state.file,

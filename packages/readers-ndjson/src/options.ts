@@ -39,6 +39,12 @@ export interface NDJSONReaderOptions {
   readonly decode?: NDJSONDecodeMode;
   /** With `decode: 'json'`: tried on every line before it is decoded and parsed. */
   readonly lineParser?: LineParser;
+  /**
+   * With `decode: 'json'`: lines the line parser does not take are handed on undecoded, as a
+   * {@link RawLine} value, for the consumer to decode with `JsonLineDecoder` (a reader on a worker
+   * thread leaves that to the thread that gets the records). Default false.
+   */
+  readonly rawLines?: boolean;
   /** Bytes read from disk at a time. Default 1 MiB. */
   readonly highWaterMark?: number;
   /**
@@ -57,6 +63,7 @@ export interface ResolvedNDJSONReaderOptions {
   readonly logger: Logger;
   readonly decode: NDJSONDecodeMode;
   readonly lineParser: LineParser | undefined;
+  readonly rawLines: boolean;
   readonly highWaterMark: number;
   readonly onFileChunk: ((chunk: Uint8Array) => void) | undefined;
 }
@@ -108,6 +115,7 @@ export function resolveOptions(options: NDJSONReaderOptions = {}): ResolvedNDJSO
     decode,
     // Only JSON lines go through a line parser.
     lineParser: decode === 'json' ? options.lineParser : undefined,
+    rawLines: decode === 'json' && options.rawLines === true,
     highWaterMark: positiveInteger('highWaterMark', options.highWaterMark, DEFAULT_HIGH_WATER_MARK, 2 ** 30),
     onFileChunk: options.onFileChunk,
   };

@@ -30,6 +30,7 @@ export interface RunFlags {
   channels?: string;
   source?: string;
   'max-errors'?: string;
+  threads?: string;
   'keep-input'?: boolean;
   'in-place'?: boolean;
   json?: boolean;
@@ -52,6 +53,15 @@ export interface CreatedJob {
   readonly unsupported: string[];
   /** `maxErrors=N` in a failure worded as the user wrote it (`--max-errors N`, `etl.max_errors=N`). */
   readonly reword: (text: string) => string;
+}
+
+/** `--threads N`: a whole number from 1 to 64 (1 when not given). */
+function threadsOf(value: string | undefined): number {
+  if (value === undefined) return 1;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1 || n > 64)
+    throw new UsageError(`--threads must be a whole number from 1 to 64, got ${JSON.stringify(value)}`);
+  return n;
 }
 
 /**
@@ -95,6 +105,7 @@ export async function createJob(
     config.channels = checkChannels(config.channels, 'etl.channels', source);
   const channels = parseChannels(flags.channels, config.channels, source);
   const maxErrors = maxErrorsOf(flags['max-errors'], config.maxErrors);
+  const threads = threadsOf(flags.threads);
   const inPlace = flags['in-place'] === true;
   if (inPlace && flags['keep-input'])
     throw new UsageError('--in-place leaves the input where it is; --keep-input moves it to done/: give one');
@@ -130,6 +141,7 @@ export async function createJob(
     ...(c.doneDir ? { doneDir: c.doneDir } : {}),
     ...(c.failedDir ? { failedDir: c.failedDir } : {}),
     ...(maxErrors ? { maxErrors: maxErrors.value } : {}),
+    ...(threads > 1 ? { threads } : {}),
     ...(registry ? { registry } : {}),
     ...(channels?.length ? { channels } : {}),
     // Options of ETLJob another branch adds (`settleMs` from watch): passed through.
