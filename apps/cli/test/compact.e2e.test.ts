@@ -218,6 +218,7 @@ describe('etl compact', () => {
       ['compact', '--output', ws.output, '--before', '2999-01-01'],
       ['compact', '--output', ws.output, '--dataset', 'nope'],
       ['compact', '--output', path.join(ws.root, 'missing')],
+      ['compact', '--output', 's3://bucket/prefix'],
     ]) {
       const r = await etl(args);
       expect(r.code, args.join(' ')).toBe(2);

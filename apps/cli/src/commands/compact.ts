@@ -53,6 +53,9 @@ export async function compactCommand(
   if (!['debug', 'info', 'warn', 'error'].includes(logLevel))
     throw new UsageError('--log-level must be debug, info, warn or error');
   const config = typeof flags.config === 'string' ? await loadConfig(flags.config) : undefined;
+  const given = typeof flags.output === 'string' ? flags.output : config?.outputDir;
+  if (given?.startsWith('s3://'))
+    throw new UsageError(`etl compact works on local outputs only (not yet on object storage): ${given}`);
   const output = typeof flags.output === 'string' ? path.resolve(flags.output) : config?.outputDir;
   if (!output) throw new UsageError('--output <processed-dir> is required (or etl.output_dir in --config)');
   const datasets =
