@@ -109,6 +109,11 @@ const WATCH: CommandSpec = {
       type: 'boolean',
       help: 'not taken by watch (exit 2): convert an archive in place with etl run --in-place',
     },
+    {
+      name: 'compact',
+      type: 'boolean',
+      help: 'also compact closed dates (before today, UTC) as etl compact does, once no segment of such a date is left to convert (off by default)',
+    },
     ...OUTPUT_OPTIONS,
   ],
   input: `${segmentInputNote(false)} To drop files in safely, write them elsewhere on the same filesystem and rename them into ready/.`,
@@ -274,6 +279,11 @@ const WORKER: CommandSpec = {
       default: '30',
       help: 'how often this worker looks for stalled jobs',
     },
+    {
+      name: 'compact',
+      type: 'boolean',
+      help: 'compact a closed date (before today, UTC) like etl compact when its commit job runs; off by default',
+    },
     ...OUTPUT_OPTIONS,
   ],
   input:
@@ -310,6 +320,44 @@ const RETRY: CommandSpec = {
     'Each named segment (file name, or name without extension) is moved from failed/ (beside ready/, or etl.failed_dir of --config) back to ready/, and its <name>.error.json is removed after its error is printed. Nothing is moved when a name is not in failed/ or already in ready/ (exit 2).',
   run: async (flags, positionals, ctx) =>
     (await import('./commands/retry.js')).retryCommand(flags, positionals, ctx.io),
+};
+
+const COMPACT: CommandSpec = {
+  name: 'compact',
+  summary: 'merge the files of each closed partition into one time-sorted file',
+  usage: '--output <processed-dir> [--dataset a,b] [--before YYYY-MM-DD] [--json]',
+  options: [
+    OUTPUT_DIR_OPTION,
+    CONFIG_OPTION,
+    {
+      name: 'dataset',
+      type: 'string',
+      value: 'a,b',
+      defaultText: 'every dataset',
+      help: 'only these datasets (level2, market_trades, ...)',
+    },
+    {
+      name: 'before',
+      type: 'string',
+      value: '<YYYY-MM-DD>',
+      defaultText: 'today (UTC)',
+      help: 'compact partitions whose date is before this one; today and later may still be written, so a later date is an error',
+    },
+    {
+      name: 'max-file-mib',
+      type: 'string',
+      value: '<MiB>',
+      default: '512',
+      help: 'size at which a merged file rolls over to the next one',
+    },
+    ...OUTPUT_OPTIONS,
+  ],
+  notes: [
+    'Each partition with more than one file (one per segment) becomes one file sorted by time (level2: server_timestamp, sequence_num; market_trades: time, trade_id; ticker: server_timestamp; candles: start; quality: in segment order), swapped in atomically through a manifest in <processed-dir>/coinbase/_compactions/; a killed run is finished or rolled back by the next etl command. A segment whose rows were compacted is not converted again (it fails with E_SEGMENT_COMPACTED and stays in failed/): no row is ever duplicated.',
+    'Exit codes: 0 every partition compacted (or already compact), 1 a partition failed (it keeps its files), 2 bad usage.',
+  ],
+  run: async (flags, _positionals, ctx) =>
+    (await import('./commands/compact.js')).compactCommand(flags, ctx.io, ctx.signal, ctx.rollbackSignal),
 };
 
 const STREAM: CommandSpec = {
@@ -403,6 +451,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   WORKER,
   QUEUE_STATUS,
   STREAM,
+  COMPACT,
 ];
 
 export function findCommand(name: string): CommandSpec | undefined {

@@ -2,6 +2,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { ParquetReader } from '@etl/readers-parquet';
 
 export interface DuckDBSession {
   readonly connection: DuckDBConnection;
@@ -58,8 +59,13 @@ export async function registerDatasets(connection: DuckDBConnection, output: str
   for (const name of names.sort()) {
     const glob = path.join(root, name, '**', '*.parquet');
     try {
+      // A compacted dataset is read from the files its compaction manifests leave visible, so a
+      // query never sees a partition's files and their merged file at once (during a swap).
+      const source = (await isDirectory(path.join(root, '_compactions', name)))
+        ? sqlList(await new ParquetReader().files(path.join(root, name)))
+        : sqlString(glob);
       await connection.run(
-        `CREATE OR REPLACE VIEW ${sqlIdent(name)} AS SELECT * FROM read_parquet(${sqlString(glob)}, hive_partitioning = true, union_by_name = true)`,
+        `CREATE OR REPLACE VIEW ${sqlIdent(name)} AS SELECT * FROM read_parquet(${source}, hive_partitioning = true, union_by_name = true)`,
       );
       registered.push(name);
     } catch {

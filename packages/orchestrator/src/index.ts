@@ -6,6 +6,9 @@ export type {
   ResolvedChannels,
 } from './channel-config.js';
 export { resolveChannelConfig } from './channel-config.js';
+export type { CompactDatasetSummary, CompactOptions, CompactSummary } from './compaction.js';
+export { compactOutput, DEFAULT_COMPACT_FILE_BYTES, partitionDate } from './compaction.js';
+export { ClosedDateCompactor, type ClosedDateCompactorOptions } from './compaction-schedule.js';
 export type { ETLJobOptions, JobEvent, JobSummary } from './job.js';
 export { ETLJob } from './job.js';
 export type {

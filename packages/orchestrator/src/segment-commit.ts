@@ -16,6 +16,9 @@ import { readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { EtlError, errorMessage, type Logger, silentLogger, type WrittenFile } from '@etl/core';
 import { writeFileAtomic } from './atomic-file.js';
+import { refuseCompactedSegment } from './compaction-guard.js';
+import { recoverCompactions } from './compaction-manifest.js';
+import { localCompactionStore } from './compaction-store.js';
 import { directoriesUpTo, syncDirectories } from './durable-dirs.js';
 import { pidAlive } from './process-identity.js';
 
@@ -220,6 +223,7 @@ export async function commitSegment(
   const file = manifestPath(outRoot, inputId);
   const previous = await readManifest(file);
   options.checkPrevious?.(previous);
+  if (previous) await refuseCompactedSegment(outRoot, segment, previous.files);
   if (previous && !previous.published) {
     // Its late renames must not land on top of this commit's files.
     await publish(outRoot, file, previous, logger).catch((error: unknown) =>
@@ -321,6 +325,9 @@ export interface RecoveryReport {
   readonly tempFilesRemoved: number;
   /** Committed manifests that could not be finished (logged; their segment is processed again). */
   readonly unfinished?: number;
+  /** Compactions a crashed `etl compact` left committed, finished or rolled back (compaction-manifest.ts). */
+  readonly compactionsRolledForward?: number;
+  readonly compactionsRolledBack?: number;
 }
 
 /**
@@ -342,6 +349,8 @@ export async function recoverOutput(
   } = {},
 ): Promise<RecoveryReport> {
   const logger = options.logger ?? silentLogger;
+  // Compactions first: their committed temporaries must be renamed before the sweep below.
+  const compactions = await recoverCompactions(localCompactionStore, outRoot, logger);
   // Temporaries of processes dead now, found first: a process dead now commits nothing later, so
   // every manifest that needs one of them is visible to the loop below.
   const dead: string[] = [];
@@ -351,7 +360,7 @@ export async function recoverOutput(
   }
   let rolledForward = 0;
   let unfinished = 0;
-  const needed = new Set<string>();
+  const needed = new Set<string>(compactions.needed);
   for await (const file of walk(path.join(outRoot, MANIFEST_DIR))) {
     if (!file.endsWith('.json') || path.basename(file).startsWith('.')) continue;
     const manifest = await readManifest(file);
@@ -387,5 +396,11 @@ export async function recoverOutput(
       // Renamed into place by the roll-forward above, or removed by someone else.
     }
   }
-  return { rolledForward, tempFilesRemoved, ...(unfinished ? { unfinished } : {}) };
+  return {
+    rolledForward,
+    tempFilesRemoved,
+    ...(unfinished ? { unfinished } : {}),
+    ...(compactions.rolledForward ? { compactionsRolledForward: compactions.rolledForward } : {}),
+    ...(compactions.rolledBack ? { compactionsRolledBack: compactions.rolledBack } : {}),
+  };
 }

@@ -15,6 +15,7 @@ import { type Job, Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { readConversions } from './conversion-journal.js';
 import { commitDate } from './date-commit.js';
+import { compactClosedDate } from './date-compaction.js';
 import { processorEntry } from './processor-entry.js';
 import type { ProcessorSettings } from './processor-settings.js';
 import { QueueLossWatch } from './queue-loss.js';
@@ -65,6 +66,8 @@ export interface SegmentWorkerOptions {
   readonly stalledIntervalMs?: number;
   /** Poll interval of a state job waiting for its predecessor (default 200). */
   readonly waitPollMs?: number;
+  /** Compact a date (`compactOutput`) when its commit job runs and the date is closed (default false). */
+  readonly compact?: boolean;
   /** Shown as the job's `processedBy` (default `<host>:<pid>`). */
   readonly name?: string;
   readonly logger?: Logger;
@@ -324,6 +327,7 @@ export class SegmentWorker {
       .map(([key, reason]) => ({ segment: jobIdFromKey(key), reason: String(reason) }))
       .sort((a, b) => (a.segment < b.segment ? -1 : 1));
     const result = await commitDate(this.outRoot, job.data.date, failed);
+    if (this.options.compact) await compactClosedDate(this.options.outputDir, job.data.date, this.logger);
     return {
       date: job.data.date,
       complete: result.manifest.complete,

@@ -1,4 +1,5 @@
-export type { ParquetReaderOptions } from './parquet-reader.js';
+export type { ColumnRange } from './parquet-file.js';
+export type { ParquetFileInfo, ParquetReaderOptions } from './parquet-reader.js';
 export { ParquetReader } from './parquet-reader.js';
 export type { PartitionPredicate, PartitionRange, PartitionValue } from './partition-filter.js';
 export type { PartitionType } from './partition-values.js';

@@ -31,6 +31,12 @@ export class ParquetFile {
   readonly columns: readonly FileColumn[];
   /** Rows of each row group. */
   readonly rowGroupRows: readonly number[];
+  /** The footer's key-value metadata (a key given twice keeps its last value). */
+  readonly keyValue: Readonly<Record<string, string>>;
+  /** Compression codec of the first column chunk (`ZSTD`, `SNAPPY`, ...), if any. */
+  readonly codec: string | undefined;
+  /** Per flat column, min/max over every row group, when every row group has statistics. */
+  readonly ranges: Readonly<Record<string, ColumnRange>>;
   private readonly rowGroupStarts: readonly number[];
   /** The footer as hyparquet decodes with it (see {@link plainAssemblySchema}). */
   private readonly decodeMetadata: FileMetaData;
@@ -49,6 +55,11 @@ export class ParquetFile {
       flat.has(name),
     );
     this.rowGroupRows = metadata.row_groups.map((g) => Number(g.num_rows));
+    const keyValue: Record<string, string> = {};
+    for (const { key, value } of metadata.key_value_metadata ?? []) keyValue[key] = value ?? '';
+    this.keyValue = keyValue;
+    this.codec = metadata.row_groups[0]?.columns[0]?.meta_data?.codec;
+    this.ranges = columnRanges(metadata);
     let start = 0;
     this.rowGroupStarts = this.rowGroupRows.map((rows) => {
       const at = start;
@@ -142,6 +153,41 @@ export class ParquetFile {
   close(): Promise<void> {
     return this.buffer.close();
   }
+}
+
+/** A column's smallest and largest value over a file (statistics, physical values) and its nulls. */
+export interface ColumnRange {
+  readonly min: unknown;
+  readonly max: unknown;
+  readonly nulls: number;
+}
+
+function columnRanges(metadata: FileMetaData): Record<string, ColumnRange> {
+  const out: Record<string, ColumnRange> = {};
+  const groups = metadata.row_groups;
+  if (groups.length === 0) return out;
+  for (let c = 0; c < (groups[0]?.columns.length ?? 0); c++) {
+    const path = groups[0]!.columns[c]!.meta_data?.path_in_schema;
+    if (path?.length !== 1) continue;
+    let min: unknown;
+    let max: unknown;
+    let nulls = 0;
+    let complete = true;
+    for (const g of groups) {
+      const st = g.columns[c]?.meta_data?.statistics;
+      const lo = st?.min_value ?? st?.min;
+      const hi = st?.max_value ?? st?.max;
+      if (lo === undefined || hi === undefined || st?.null_count === undefined) {
+        complete = false;
+        break;
+      }
+      nulls += Number(st.null_count);
+      if (min === undefined || (lo as number) < (min as number)) min = lo;
+      if (max === undefined || (hi as number) > (max as number)) max = hi;
+    }
+    if (complete) out[path[0]!] = { min, max, nulls };
+  }
+  return out;
 }
 
 /** One array for the whole group; a column usually arrives in one piece, so copying is rare. */

@@ -18,12 +18,13 @@ import {
 } from '@etl/core';
 import type { ParquetParsers } from 'hyparquet';
 import { createParsers, type TypeMappingOptions } from './column-types.js';
+import { CompactionView } from './compaction-view.js';
 import { listDatasetFiles } from './dataset-files.js';
 import { type DatasetPlan, type PlannedFile, planDataset } from './dataset-plan.js';
 import { mergeLayouts } from './dataset-schema.js';
 import { ObjectAsyncBuffer } from './object-async-buffer.js';
 import { listObjectDatasetFiles, type ObjectFileRef } from './object-dataset-files.js';
-import { ParquetFile, type ParquetSource } from './parquet-file.js';
+import { type ColumnRange, ParquetFile, type ParquetSource } from './parquet-file.js';
 import { type PartitionPredicate, validatePartitionFilter } from './partition-filter.js';
 import { PARTITION_TYPES, type PartitionType } from './partition-values.js';
 import {
@@ -59,6 +60,12 @@ export interface ParquetReaderOptions {
    */
   readonly binaryAsString?: boolean;
   /**
+   * Follow compaction manifests (default true): while `etl compact` swaps a partition's files for
+   * their merged file, read exactly one of the two sets, never both (see compaction-view.ts).
+   * Local files only.
+   */
+  readonly followManifests?: boolean;
+  /**
    * Read from object storage (an S3 bucket, `@etl/storage-s3`) instead of the local filesystem:
    * the input is then a key prefix (a dataset) or a key (one file) in it. Files are found by one
    * listing, pruned by their partition values, and read by byte ranges (footer, then the needed
@@ -66,6 +73,21 @@ export interface ParquetReaderOptions {
    */
   readonly storage?: ObjectStorage;
   readonly logger?: Logger;
+}
+
+/** What a file's footer says, without reading its data. */
+export interface ParquetFileInfo {
+  readonly rows: number;
+  readonly rowGroups: number;
+  /** Key-value metadata of the footer. */
+  readonly keyValue: Readonly<Record<string, string>>;
+  /** Compression codec of the file's first column chunk (`ZSTD`, `SNAPPY`, ...), if any. */
+  readonly codec: string | undefined;
+  /**
+   * Per flat column whose every row group has statistics: its smallest and largest value (as
+   * stored: timestamps as integers in the file's unit) and its null count.
+   */
+  readonly ranges: Readonly<Record<string, ColumnRange>>;
 }
 
 const DEFAULT_BATCH_SIZE = 8192;
@@ -131,6 +153,23 @@ export class ParquetReader implements Reader<Row> {
   async files(input: string): Promise<string[]> {
     const plan = await this.plan(input);
     return plan.files.map((f) => f.path);
+  }
+
+  /** Rows, row groups, key-value metadata and codec of one file, from its footer. */
+  async fileInfo(file: string): Promise<ParquetFileInfo> {
+    const opened = await ParquetFile.open(file, this.parsers, this.mapping);
+    try {
+      const rows = opened.rowGroupRows.reduce((a, b) => a + b, 0);
+      return {
+        rows,
+        rowGroups: opened.rowGroupRows.length,
+        keyValue: opened.keyValue,
+        codec: opened.codec,
+        ranges: opened.ranges,
+      };
+    } finally {
+      await opened.close();
+    }
   }
 
   /**
@@ -203,11 +242,13 @@ export class ParquetReader implements Reader<Row> {
       found = listed.files;
       this.objects = listed.refs;
     } else found = await listDatasetFiles(input, this.options.hive ?? true);
-    return planDataset(found, {
+    const plan = planDataset(found, {
       partitionTypes: this.options.partitionTypes ?? {},
       ...(this.options.filter ? { filter: this.options.filter } : {}),
       logger: this.logger,
     });
+    if (this.options.followManifests === false || this.options.storage) return plan;
+    return { ...plan, files: await new CompactionView().visible(plan.files) };
   }
 
   /** Byte-range reads of listed objects with object storage; local files otherwise (the default). */

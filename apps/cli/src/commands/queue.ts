@@ -95,6 +95,7 @@ async function worker(
     ...(config?.plugins.length ? { plugins: config.plugins, pluginBaseDir: config.baseDir } : {}),
     ...(lockDurationMs ? { lockDurationMs } : {}),
     ...(stalledIntervalMs ? { stalledIntervalMs } : {}),
+    ...(flags.compact === true ? { compact: true } : {}),
     logger,
   });
   const ran = flags['until-empty'] ? await w.runUntilEmpty({ signal }) : await w.runUntilAborted(signal);

@@ -39,6 +39,8 @@ export interface RunFlags {
   'log-level'?: string;
   'poll-interval'?: string;
   settle?: string;
+  /** `watch`: also compact closed dates. */
+  compact?: boolean;
 }
 
 /** What `createJob` built, and what the command reports besides the job's summary. */

@@ -1,4 +1,4 @@
-import { DEFAULT_SETTLE_MS } from '@etl/orchestrator';
+import { ClosedDateCompactor, DEFAULT_SETTLE_MS } from '@etl/orchestrator';
 import type { Flags } from '../command-spec.js';
 import { toJson } from '../format.js';
 import { unsupportedFiles } from '../usage-checks.js';
@@ -34,7 +34,19 @@ export async function watchCommand(
     poll_interval_s: poll,
     settle_s: settle ?? DEFAULT_SETTLE_MS / 1000,
   });
-  const summary = reworded(await job.watch({ pollIntervalMs: poll * 1000, signal }), reword);
+  // --compact: closed dates are compacted beside the conversions, stopped with them.
+  const stopCompacting = new AbortController();
+  const compacting = flags.compact
+    ? new ClosedDateCompactor({ outputDir: output, inputDir: job.inputDir, logger }).run(
+        poll * 1000,
+        AbortSignal.any([signal, stopCompacting.signal]),
+      )
+    : undefined;
+  const watched = await job.watch({ pollIntervalMs: poll * 1000, signal }).finally(async () => {
+    stopCompacting.abort();
+    await compacting;
+  });
+  const summary = reworded(watched, reword);
   logger.info('stopped watching', { processed: summary.segments.processed, failed: summary.segments.failed });
   // Files that arrived while watching are named too: the summary lists what is left unread now.
   const unsupported = await unsupportedFiles(job.inputDir);
