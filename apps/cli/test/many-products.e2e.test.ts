@@ -73,8 +73,8 @@ describe('a segment of 5,000 products', () => {
       const mb = Number(peak[1]) / 1024;
       console.log(`5,000-product segment: peak RSS ${mb.toFixed(0)} MB`);
       // Before the budgets this run took 2.4 GB; with them, before the CLI held heap growth back
-      // (heap-tuning.ts), 299-409 MB (median ~350 on a loaded machine). Since: 255-285 MB over
-      // seven runs on a 2-core machine at load average 12-23. Of that, ~50 MB are the 5,000
+      // (heap-tuning.ts), 299-402 MB (median ~350, 2-core machine at load average 7-30). Since:
+      // 271-281 MB (median 275) over five runs at load average 7-18. Of that, ~50 MB are the 5,000
       // order books (a fixed 4 KB chunk per book side plus its objects), ~27 MB the writer's
       // column buffers (its 20 MiB budget plus the buffers' objects), ~40 MB the node binary,
       // ~35 MB the encode worker. The bound leaves room for the collector's timing and fails
