@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+// First: V8 heap settings apply before the rest of the CLI allocates anything.
+import './heap-tuning.js';
 import { constants } from 'node:os';
 import { main } from './main.js';
 
