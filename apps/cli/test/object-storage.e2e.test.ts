@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { ObjectStorage } from '@etl/core';
+import { type RedisTestServer, startRedisServer } from '@etl/queue-bullmq/testing';
 import type { S3ObjectStorage } from '@etl/storage-s3';
 import { createBucket, type SwiftServer, startSwiftServer } from '@etl/storage-s3/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -273,3 +274,60 @@ async function pendingUploads(storage: ObjectStorage) {
   for await (const upload of storage.pendingUploads('')) out.push(upload);
   return out;
 }
+
+describe('etl worker --output s3:// (Swift, Redis)', () => {
+  let redis: RedisTestServer;
+  beforeAll(async () => {
+    redis = await startRedisServer();
+  }, 60_000);
+  afterAll(async () => {
+    await redis?.stop();
+  });
+
+  it('three worker processes give the datasets of one local run, the date manifest, no pending upload', async () => {
+    const bucket = await createBucket(swift);
+    const ready = path.join(await mkdtemp(path.join(tmpdir(), 'etl-s3-queue-')), 'ready', 'coinbase');
+    mkdirSync(ready, { recursive: true });
+    for (const name of readdirSync(segmentsDir)) {
+      writeFileSync(path.join(ready, name), readFileSync(path.join(segmentsDir, name)));
+    }
+    const queue = ['--queue', redis.url, '--queue-name', 's3-three-workers'];
+    const enqueued = await etl(['enqueue', '--input', ready, ...queue, '--json']);
+    expect(enqueued.code, enqueued.stderr).toBe(0);
+    expect(JSON.parse(enqueued.stdout)).toMatchObject({ segments: 4, added: 4 });
+
+    const output = `s3://${bucket.bucket}/processed`;
+    const workers = [1, 2, 3].map(() =>
+      spawnEtl(['worker', ...queue, '--output', output, '--until-empty', '--json']),
+    );
+    const exits = await Promise.all(workers.map((w) => w.exit));
+    const converted: string[] = [];
+    for (const exit of exits) {
+      expect(exit.code, exit.stderr).toBe(0);
+      expect(`${exit.stdout}${exit.stderr}`).not.toContain(swift.secretAccessKey);
+      const summary = JSON.parse(exit.stdout);
+      expect(summary.failed_jobs).toEqual([]);
+      converted.push(...summary.converted_segments);
+    }
+    // Each segment converted exactly once, by whichever worker took it.
+    expect(converted.sort()).toEqual([1, 2, 3, 4].map((n) => `segment_20260809T21_0000${n}`));
+    expect(readdirSync(ready)).toEqual([]);
+
+    await expectSameAsLocal(bucket);
+    expect(await pending(bucket)).toEqual([]);
+    expect(await keys(bucket, 'processed/coinbase/_commits/')).toEqual([]);
+    // The per-date commit job wrote the date's manifest and marker to the bucket.
+    expect(await keys(bucket, 'processed/coinbase/_dates/')).toEqual([
+      'processed/coinbase/_dates/2026-08-09/_SUCCESS',
+      'processed/coinbase/_dates/2026-08-09/manifest.json',
+    ]);
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of bucket.read('processed/coinbase/_dates/2026-08-09/manifest.json'))
+      chunks.push(chunk);
+    const dateManifest = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    expect(dateManifest).toMatchObject({ date: '2026-08-09', complete: true, failed: [] });
+    expect(dateManifest.segments.map((s: { inputId: string }) => s.inputId)).toEqual(
+      [1, 2, 3, 4].map((n) => `segment_20260809T21_0000${n}`),
+    );
+  }, 600_000);
+});

@@ -104,6 +104,20 @@ export async function recoverObjectOutput(
   storage: ObjectStorage,
   logger: Logger = silentLogger,
 ): Promise<ObjectRecoveryReport> {
+  const rolledForward = await rollForwardCommits(storage, logger);
+  const aborted = await abortPendingUploads(storage);
+  if (aborted) logger.info('discarded uploads an interrupted run left uncommitted', { uploads: aborted });
+  return { rolledForward, aborted };
+}
+
+/**
+ * Finishes every segment whose commit record is left (the first half of recovery). Safe while
+ * other processes publish: rolling a record forward twice gives the same objects.
+ */
+export async function rollForwardCommits(
+  storage: ObjectStorage,
+  logger: Logger = silentLogger,
+): Promise<string[]> {
   const rolledForward: string[] = [];
   const records: string[] = [];
   for await (const object of storage.list(COMMITS_PREFIX)) records.push(object.key);
@@ -116,13 +130,28 @@ export async function recoverObjectOutput(
       segment: record.manifest.segment,
     });
   }
-  let aborted = 0;
-  for await (const pending of storage.pendingUploads('')) {
-    await storage.abortUpload(pending);
-    aborted++;
+  return rolledForward;
+}
+
+/**
+ * Aborts pending uploads (the second half of recovery): all of them, or only those of `keys`
+ * (a segment's own files, which only the process converting that segment may be writing).
+ */
+export async function abortPendingUploads(
+  storage: ObjectStorage,
+  keys?: ReadonlySet<string>,
+): Promise<number> {
+  const pending = [];
+  for await (const upload of storage.pendingUploads('')) {
+    if (!keys || keys.has(upload.key)) pending.push(upload);
   }
-  if (aborted) logger.info('discarded uploads an interrupted run left uncommitted', { uploads: aborted });
-  return { rolledForward, aborted };
+  for (const upload of pending) await storage.abortUpload(upload);
+  return pending.length;
+}
+
+/** The keys a segment's manifest publishes (its dataset files and side files). */
+export function publishedKeys(manifest: SegmentManifest): Set<string> {
+  return new Set(manifestFiles(manifest));
 }
 
 /** The published manifest of `inputId` in `storage`, if any. */

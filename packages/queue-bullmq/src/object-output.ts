@@ -1,0 +1,77 @@
+/**
+ * A worker whose output is object storage (`etl worker --output s3://…`). Each process converts
+ * into a local scratch output, exactly as onto a shared disk, and publishes every committed
+ * segment with the orchestrator's object-storage commit protocol (staged uploads, a commit record
+ * as the commit point, then completion). The book-state chain goes through the bucket: a saved
+ * checkpoint is put as one object, and the scratch copy of `_state/checkpoints/` is refreshed
+ * from the bucket before a job looks for its predecessor's state.
+ *
+ * The storage package is named by a module URL (resolved by the caller, e.g. the CLI) so that
+ * every worker thread opens its own client and this package does not depend on the AWS SDK.
+ */
+import { readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { ObjectStorage } from '@etl/core';
+import {
+  abortPendingUploads,
+  mirrorPrefix,
+  publishedKeys,
+  publishSegment,
+  readObjectManifest,
+} from '@etl/orchestrator';
+import type { SegmentManifest } from '@etl/orchestrator/internal';
+
+/** Where an object-storage output is and which module opens it (plain data: sent to threads). */
+export interface ObjectOutputSettings {
+  /** The output root, e.g. `s3://bucket/processed`; datasets live under `<url>/coinbase/`. */
+  readonly url: string;
+  /** URL of a module exporting `S3ObjectStorage.fromUrl(url)` (`@etl/storage-s3`). */
+  readonly module: string;
+}
+
+const CHECKPOINTS_PREFIX = '_state/checkpoints/';
+
+/** Opens the output's `coinbase/` root. */
+export async function openObjectOutput(settings: ObjectOutputSettings): Promise<ObjectStorage> {
+  const mod = (await import(settings.module)) as {
+    S3ObjectStorage?: { fromUrl(url: string): ObjectStorage };
+  };
+  if (!mod.S3ObjectStorage) throw new Error(`${settings.module} exports no S3ObjectStorage`);
+  return mod.S3ObjectStorage.fromUrl(`${settings.url.replace(/\/+$/, '')}/coinbase`);
+}
+
+/** One process's link between its scratch output (`scratchRoot` = `<scratch>/coinbase`) and the bucket. */
+export class ObjectOutput {
+  constructor(
+    readonly storage: ObjectStorage,
+    private readonly scratchRoot: string,
+  ) {}
+
+  /** Copies the checkpoints other workers saved into the scratch output. */
+  async syncCheckpoints(): Promise<void> {
+    await mirrorPrefix(this.storage, CHECKPOINTS_PREFIX, this.scratchRoot, { missingOnly: true });
+  }
+
+  /** Puts the state saved after `inputId` (one object: visible whole or not at all). */
+  async putCheckpoint(inputId: string): Promise<void> {
+    const key = `${CHECKPOINTS_PREFIX}${inputId}.json`;
+    await this.storage.put(key, await readFile(path.join(this.scratchRoot, ...key.split('/'))));
+  }
+
+  /** The segment's published manifest in the bucket, if any. */
+  publishedManifest(inputId: string): Promise<SegmentManifest | undefined> {
+    return readObjectManifest(this.storage, inputId);
+  }
+
+  /**
+   * Publishes a segment committed in the scratch output. Uploads of its own files left by an
+   * earlier attempt (a worker killed mid-publish; the job then moved here) are aborted first:
+   * only the job holding the segment's lock writes those keys.
+   */
+  async publish(manifest: SegmentManifest): Promise<void> {
+    await abortPendingUploads(this.storage, publishedKeys(manifest));
+    await publishSegment(this.storage, this.scratchRoot, manifest);
+    // Published: the scratch copies of its dataset files are no longer needed.
+    for (const file of manifest.files) await rm(path.join(this.scratchRoot, file.path), { force: true });
+  }
+}
