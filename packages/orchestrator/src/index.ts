@@ -32,6 +32,7 @@ export {
   publishSegment,
   readObjectManifest,
   recoverObjectOutput,
+  rollForwardCommit,
   rollForwardCommits,
 } from './object-storage-commit.js';
 export { InputLeaseHeldError } from './object-storage-lease.js';

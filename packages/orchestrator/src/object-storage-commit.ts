@@ -133,6 +133,14 @@ export async function rollForwardCommits(
   return rolledForward;
 }
 
+/** Finishes the publication of `inputId` if its commit record is left; true when there was one. */
+export async function rollForwardCommit(storage: ObjectStorage, inputId: string): Promise<boolean> {
+  const record = await readJson<CommitRecord>(storage, `${COMMITS_PREFIX}${inputId}.json`);
+  if (!record) return false;
+  await rollForward(storage, record);
+  return true;
+}
+
 /**
  * Aborts pending uploads (the second half of recovery): all of them, or only those of `keys`
  * (a segment's own files, which only the process converting that segment may be writing).

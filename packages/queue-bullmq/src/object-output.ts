@@ -18,6 +18,7 @@ import {
   publishedKeys,
   publishSegment,
   readObjectManifest,
+  rollForwardCommit,
 } from '@etl/orchestrator';
 import type { SegmentManifest } from '@etl/orchestrator/internal';
 
@@ -64,11 +65,13 @@ export class ObjectOutput {
   }
 
   /**
-   * Publishes a segment committed in the scratch output. Uploads of its own files left by an
-   * earlier attempt (a worker killed mid-publish; the job then moved here) are aborted first:
-   * only the job holding the segment's lock writes those keys.
+   * Publishes a segment committed in the scratch output. What an earlier attempt left (a worker
+   * killed mid-publish; the job then moved here) is settled first: a commit record it wrote is
+   * rolled forward, uploads of the segment's files it had not committed are aborted. Only the
+   * job holding the segment's lock writes those keys.
    */
   async publish(manifest: SegmentManifest): Promise<void> {
+    await rollForwardCommit(this.storage, manifest.inputId);
     await abortPendingUploads(this.storage, publishedKeys(manifest));
     await publishSegment(this.storage, this.scratchRoot, manifest);
     // Published: the scratch copies of its dataset files are no longer needed.
