@@ -284,17 +284,23 @@ describe('etl worker --output s3:// (Swift, Redis)', () => {
     await redis?.stop();
   });
 
-  it('three worker processes give the datasets of one local run, the date manifest, no pending upload', async () => {
-    const bucket = await createBucket(swift);
+  /** The four segments in a new local ready directory, enqueued on queue `name`. */
+  async function enqueued(name: string): Promise<{ ready: string; queue: string[] }> {
     const ready = path.join(await mkdtemp(path.join(tmpdir(), 'etl-s3-queue-')), 'ready', 'coinbase');
     mkdirSync(ready, { recursive: true });
-    for (const name of readdirSync(segmentsDir)) {
-      writeFileSync(path.join(ready, name), readFileSync(path.join(segmentsDir, name)));
+    for (const file of readdirSync(segmentsDir)) {
+      writeFileSync(path.join(ready, file), readFileSync(path.join(segmentsDir, file)));
     }
-    const queue = ['--queue', redis.url, '--queue-name', 's3-three-workers'];
-    const enqueued = await etl(['enqueue', '--input', ready, ...queue, '--json']);
-    expect(enqueued.code, enqueued.stderr).toBe(0);
-    expect(JSON.parse(enqueued.stdout)).toMatchObject({ segments: 4, added: 4 });
+    const queue = ['--queue', redis.url, '--queue-name', name];
+    const result = await etl(['enqueue', '--input', ready, ...queue, '--json']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ segments: 4, added: 4 });
+    return { ready, queue };
+  }
+
+  it('three worker processes give the datasets of one local run, the date manifest, no pending upload', async () => {
+    const bucket = await createBucket(swift);
+    const { ready, queue } = await enqueued('s3-three-workers');
 
     const output = `s3://${bucket.bucket}/processed`;
     const workers = [1, 2, 3].map(() =>
@@ -328,6 +334,41 @@ describe('etl worker --output s3:// (Swift, Redis)', () => {
     expect(dateManifest).toMatchObject({ date: '2026-08-09', complete: true, failed: [] });
     expect(dateManifest.segments.map((s: { inputId: string }) => s.inputId)).toEqual(
       [1, 2, 3, 4].map((n) => `segment_20260809T21_0000${n}`),
+    );
+  }, 600_000);
+
+  it('a worker SIGKILLed while uploading: the others finish, same datasets, no pending upload', async () => {
+    const bucket = await createBucket(swift);
+    const { ready, queue } = await enqueued('s3-killed-worker');
+    const output = `s3://${bucket.bucket}/processed`;
+    // A short lock: the killed worker's job is taken for stalled and retried within seconds.
+    const args = [
+      'worker',
+      ...queue,
+      ...['--output', output, '--lock-duration', '3', '--stalled-interval', '1', '--until-empty', '--json'],
+    ];
+    const victim = spawnEtl(args);
+    let victimExited = false;
+    void victim.exit.then(() => {
+      victimExited = true;
+    });
+    // Killed while it has staged uploads (before or after its commit point).
+    while (!victimExited && (await pending(bucket)).length === 0) await sleep(20);
+    expect(victimExited, 'the worker finished before any upload was seen').toBe(false);
+    victim.child.kill('SIGKILL');
+    expect((await victim.exit).signal).toBe('SIGKILL');
+
+    const exits = await Promise.all([1, 2, 3].map(() => spawnEtl(args).exit));
+    for (const exit of exits) {
+      expect(exit.code, exit.stderr).toBe(0);
+      expect(JSON.parse(exit.stdout).failed_jobs).toEqual([]);
+    }
+    expect(readdirSync(ready)).toEqual([]);
+    await expectSameAsLocal(bucket);
+    expect(await pending(bucket)).toEqual([]);
+    expect(await keys(bucket, 'processed/coinbase/_commits/')).toEqual([]);
+    expect(await keys(bucket, 'processed/coinbase/_dates/')).toContain(
+      'processed/coinbase/_dates/2026-08-09/_SUCCESS',
     );
   }, 600_000);
 });

@@ -3,18 +3,18 @@
  * into a local scratch output, exactly as onto a shared disk, and publishes every committed
  * segment with the orchestrator's object-storage commit protocol (staged uploads, a commit record
  * as the commit point, then completion). The book-state chain goes through the bucket: a saved
- * checkpoint is put as one object, and the scratch copy of `_state/checkpoints/` is refreshed
- * from the bucket before a job looks for its predecessor's state.
+ * checkpoint is put as one object, and a job copies the checkpoint it restores from the bucket
+ * before it looks for it.
  *
  * The storage package is named by a module URL (resolved by the caller, e.g. the CLI) so that
  * every worker thread opens its own client and this package does not depend on the AWS SDK.
  */
-import { readFile, rm } from 'node:fs/promises';
+import { readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ObjectStorage } from '@etl/core';
 import {
   abortPendingUploads,
-  mirrorPrefix,
+  downloadObject,
   publishedKeys,
   publishSegment,
   readObjectManifest,
@@ -48,9 +48,25 @@ export class ObjectOutput {
     private readonly scratchRoot: string,
   ) {}
 
-  /** Copies the checkpoints other workers saved into the scratch output. */
-  async syncCheckpoints(): Promise<void> {
-    await mirrorPrefix(this.storage, CHECKPOINTS_PREFIX, this.scratchRoot, { missingOnly: true });
+  /**
+   * Copies from the bucket what a job of `inputId` may read: the state saved after it (if any)
+   * and the latest state saved before it (what its conversion restores). Only those two, so a
+   * long-lived worker never downloads the whole chain.
+   */
+  async syncCheckpoints(inputId: string): Promise<void> {
+    const own = `${CHECKPOINTS_PREFIX}${inputId}.json`;
+    let ownSaved = false;
+    let latestBefore: string | undefined;
+    for await (const object of this.storage.list(CHECKPOINTS_PREFIX)) {
+      if (object.key === own) ownSaved = true;
+      else if (object.key < own && (latestBefore === undefined || object.key > latestBefore))
+        latestBefore = object.key;
+    }
+    for (const key of [latestBefore, ownSaved ? own : undefined]) {
+      if (key === undefined) continue;
+      const file = path.join(this.scratchRoot, ...key.split('/'));
+      if (!(await exists(file))) await downloadObject(this.storage, key, file);
+    }
   }
 
   /** Puts the state saved after `inputId` (one object: visible whole or not at all). */
@@ -77,4 +93,11 @@ export class ObjectOutput {
     // Published: the scratch copies of its dataset files are no longer needed.
     for (const file of manifest.files) await rm(path.join(this.scratchRoot, file.path), { force: true });
   }
+}
+
+async function exists(file: string): Promise<boolean> {
+  return stat(file).then(
+    () => true,
+    () => false,
+  );
 }

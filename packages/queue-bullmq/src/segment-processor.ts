@@ -112,7 +112,7 @@ export default async function processSegmentJob(
       return result;
     }
     case STATE_JOB: {
-      await ctx.objectOutput?.syncCheckpoints();
+      await ctx.objectOutput?.syncCheckpoints(job.data.inputId);
       const ready =
         (await ctx.statePass.hasCheckpoint(job.data.inputId)) || (await predecessorSettled(ctx, job.data));
       if (!ready) {

@@ -68,7 +68,7 @@ export async function convertSegment(
   }
   const file = await ctx.storage.localPath(data.url);
   // The predecessor's state may have been saved by another worker: it is in the bucket.
-  await ctx.objectOutput?.syncCheckpoints();
+  await ctx.objectOutput?.syncCheckpoints(data.inputId);
   const result = await ctx.pipeline.processSegment(file, ctx.channels ? { channels: ctx.channels } : {});
   const staleTemporariesRemoved = await removeStaleTemporaries(outRoot, result.manifest);
   // The input is finished only once its rows are durably in the output, here the bucket.
@@ -108,7 +108,7 @@ export async function saveSegmentState(
   if (await ctx.statePass.hasCheckpoint(data.inputId)) return present();
   if (!(await ctx.storage.exists(data.url))) {
     // Converted and finished while this job waited: the conversion saved the state.
-    await ctx.objectOutput?.syncCheckpoints();
+    await ctx.objectOutput?.syncCheckpoints(data.inputId);
     if (await ctx.statePass.hasCheckpoint(data.inputId)) return present();
     throw new EtlError(
       `${data.segment}: input ${data.url} is gone and no book state was saved for it`,
@@ -120,7 +120,7 @@ export async function saveSegmentState(
     result = await ctx.statePass.run(await ctx.storage.localPath(data.url));
   } catch (error) {
     // The conversion may finish (and remove the input) while the pass reads it.
-    await ctx.objectOutput?.syncCheckpoints();
+    await ctx.objectOutput?.syncCheckpoints(data.inputId);
     if (await ctx.statePass.hasCheckpoint(data.inputId)) return present();
     throw error;
   }
