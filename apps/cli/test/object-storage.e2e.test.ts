@@ -337,6 +337,13 @@ describe('etl worker --output s3:// (Swift, Redis)', () => {
     );
   }, 600_000);
 
+  it('refuses --compact with an s3:// output: exit 2, one sentence', async () => {
+    const result = await etl(['worker', '--queue', redis.url, '--output', 's3://b/processed', '--compact']);
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(/--compact is not supported with an s3:\/\/ output/);
+  });
+
   it('a worker SIGKILLed while uploading: the others finish, same datasets, no pending upload', async () => {
     const bucket = await createBucket(swift);
     const { ready, queue } = await enqueued('s3-killed-worker');
