@@ -11,7 +11,7 @@
  */
 import { readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { ObjectStorage } from '@etl/core';
+import type { Logger, ObjectStorage } from '@etl/core';
 import {
   abortPendingUploads,
   downloadObject,
@@ -19,6 +19,7 @@ import {
   publishSegment,
   readObjectManifest,
   rollForwardCommit,
+  rollForwardCommits,
 } from '@etl/orchestrator';
 import type { SegmentManifest } from '@etl/orchestrator/internal';
 
@@ -39,6 +40,26 @@ export async function openObjectOutput(settings: ObjectOutputSettings): Promise<
   };
   if (!mod.S3ObjectStorage) throw new Error(`${settings.module} exports no S3ObjectStorage`);
   return mod.S3ObjectStorage.fromUrl(`${settings.url.replace(/\/+$/, '')}/coinbase`);
+}
+
+/**
+ * Opens the output for a worker's main thread and finishes every publication a killed worker
+ * had committed. Other pending uploads may be live workers' and are left (see abortLeftUploads).
+ */
+export async function openRecoveredOutput(
+  settings: ObjectOutputSettings,
+  logger: Logger,
+): Promise<ObjectStorage> {
+  const storage = await openObjectOutput(settings);
+  const rolled = await rollForwardCommits(storage, logger);
+  if (rolled.length) logger.info('finished interrupted publications', { segments: rolled.length });
+  return storage;
+}
+
+/** Aborts every pending upload; only when no job is active in any queue (none can be live). */
+export async function abortLeftUploads(storage: ObjectStorage, logger: Logger): Promise<void> {
+  const aborted = await abortPendingUploads(storage);
+  if (aborted) logger.info('discarded uploads of interrupted attempts', { uploads: aborted });
 }
 
 /** One process's link between its scratch output (`scratchRoot` = `<scratch>/coinbase`) and the bucket. */

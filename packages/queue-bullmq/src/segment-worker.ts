@@ -17,18 +17,14 @@ import {
   silentLogger,
 } from '@etl/core';
 import { sleep } from '@etl/core/internal';
-import {
-  abortPendingUploads,
-  type CoinbaseSegmentPipelineOptions,
-  rollForwardCommits,
-} from '@etl/orchestrator';
+import type { CoinbaseSegmentPipelineOptions } from '@etl/orchestrator';
 import { type Job, Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { readConversions } from './conversion-journal.js';
 import { commitDate } from './date-commit.js';
 import { compactClosedDate } from './date-compaction.js';
 import { commitDateToObjects } from './object-date-commit.js';
-import { type ObjectOutputSettings, openObjectOutput } from './object-output.js';
+import { abortLeftUploads, type ObjectOutputSettings, openRecoveredOutput } from './object-output.js';
 import { processorEntry } from './processor-entry.js';
 import type { ProcessorSettings } from './processor-settings.js';
 import { QueueLossWatch } from './queue-loss.js';
@@ -139,13 +135,8 @@ export class SegmentWorker {
   async start(): Promise<void> {
     if (this.workers.length) return;
     await checkRedis(this.connection);
-    if (this.options.objectOutput) {
-      this.objectStorage = await openObjectOutput(this.options.objectOutput);
-      // Recovery at start: finish every segment a killed worker had committed. Other pending
-      // uploads may be live workers' and are left (see runUntilEmpty and ObjectOutput.publish).
-      const rolled = await rollForwardCommits(this.objectStorage, this.logger);
-      if (rolled.length) this.logger.info('finished interrupted publications', { segments: rolled.length });
-    }
+    if (this.options.objectOutput)
+      this.objectStorage = await openRecoveredOutput(this.options.objectOutput, this.logger);
     this.startedAt = Date.now();
     const connection = { ...this.connection, maxRetriesPerRequest: null };
     for (const name of [this.queues.state, this.queues.convert, this.queues.commit]) {
@@ -266,11 +257,8 @@ export class SegmentWorker {
         }
       } else quiet = 0;
     }
-    if (this.sawEmpty && this.objectStorage) {
-      // No job is active anywhere: an upload still pending belongs to no live attempt.
-      const aborted = await abortPendingUploads(this.objectStorage);
-      if (aborted) this.logger.info('discarded uploads of interrupted attempts', { uploads: aborted });
-    }
+    // No job is active anywhere: an upload still pending belongs to no live attempt.
+    if (this.sawEmpty && this.objectStorage) await abortLeftUploads(this.objectStorage, this.logger);
     return this.finish();
   }
 
@@ -370,24 +358,20 @@ export class SegmentWorker {
     const failed = Object.entries(failures)
       .map(([key, reason]) => ({ segment: jobIdFromKey(key), reason: String(reason) }))
       .sort((a, b) => (a.segment < b.segment ? -1 : 1));
-    if (this.objectStorage) {
-      const result = await commitDateToObjects(this.objectStorage, this.journalDir!, job.data.date, failed);
-      return {
-        date: job.data.date,
-        complete: result.manifest.complete,
-        segments: result.manifest.segments.length,
-        failed: failed.map((f) => f.segment),
-        manifest: `${this.outRoot}/${result.manifestKey}`,
-      };
-    }
-    const result = await commitDate(this.outRoot, job.data.date, failed);
-    if (this.options.compact) await compactClosedDate(this.options.outputDir, job.data.date, this.logger);
+    const { date } = job.data;
+    const { manifest, location } = this.objectStorage
+      ? await commitDateToObjects(this.objectStorage, this.journalDir!, date, failed).then((r) => ({
+          manifest: r.manifest,
+          location: `${this.outRoot}/${r.manifestKey}`,
+        }))
+      : await commitDate(this.outRoot, date, failed).then((r) => ({ ...r, location: r.manifestPath }));
+    if (this.options.compact) await compactClosedDate(this.options.outputDir, date, this.logger);
     return {
-      date: job.data.date,
-      complete: result.manifest.complete,
-      segments: result.manifest.segments.length,
+      date,
+      complete: manifest.complete,
+      segments: manifest.segments.length,
       failed: failed.map((f) => f.segment),
-      manifest: result.manifestPath,
+      manifest: location,
     };
   }
 
