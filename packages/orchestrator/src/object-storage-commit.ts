@@ -174,6 +174,12 @@ export function readObjectManifest(
 export async function readJson<T>(storage: ObjectStorage, key: string): Promise<T | undefined> {
   if (!(await storage.stat(key))) return undefined;
   const chunks: Buffer[] = [];
-  for await (const chunk of storage.read(key)) chunks.push(Buffer.from(chunk));
+  try {
+    for await (const chunk of storage.read(key)) chunks.push(Buffer.from(chunk));
+  } catch (error) {
+    // Deleted since the stat (another worker finished the same commit record): not an error.
+    if (!(await storage.stat(key))) return undefined;
+    throw error;
+  }
   return JSON.parse(Buffer.concat(chunks).toString('utf8')) as T;
 }
