@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { ObjectStorage } from '@etl/core';
+import { type RedisTestServer, startRedisServer } from '@etl/queue-bullmq/testing';
 import type { S3ObjectStorage } from '@etl/storage-s3';
 import { createBucket, type SwiftServer, startSwiftServer } from '@etl/storage-s3/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -273,3 +274,108 @@ async function pendingUploads(storage: ObjectStorage) {
   for await (const upload of storage.pendingUploads('')) out.push(upload);
   return out;
 }
+
+describe('etl worker --output s3:// (Swift, Redis)', () => {
+  let redis: RedisTestServer;
+  beforeAll(async () => {
+    redis = await startRedisServer();
+  }, 60_000);
+  afterAll(async () => {
+    await redis?.stop();
+  });
+
+  /** The four segments in a new local ready directory, enqueued on queue `name`. */
+  async function enqueued(name: string): Promise<{ ready: string; queue: string[] }> {
+    const ready = path.join(await mkdtemp(path.join(tmpdir(), 'etl-s3-queue-')), 'ready', 'coinbase');
+    mkdirSync(ready, { recursive: true });
+    for (const file of readdirSync(segmentsDir)) {
+      writeFileSync(path.join(ready, file), readFileSync(path.join(segmentsDir, file)));
+    }
+    const queue = ['--queue', redis.url, '--queue-name', name];
+    const result = await etl(['enqueue', '--input', ready, ...queue, '--json']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ segments: 4, added: 4 });
+    return { ready, queue };
+  }
+
+  it('three worker processes give the datasets of one local run, the date manifest, no pending upload', async () => {
+    const bucket = await createBucket(swift);
+    const { ready, queue } = await enqueued('s3-three-workers');
+
+    const output = `s3://${bucket.bucket}/processed`;
+    const workers = [1, 2, 3].map(() =>
+      spawnEtl(['worker', ...queue, '--output', output, '--until-empty', '--json']),
+    );
+    const exits = await Promise.all(workers.map((w) => w.exit));
+    const converted: string[] = [];
+    for (const exit of exits) {
+      expect(exit.code, exit.stderr).toBe(0);
+      expect(`${exit.stdout}${exit.stderr}`).not.toContain(swift.secretAccessKey);
+      const summary = JSON.parse(exit.stdout);
+      expect(summary.failed_jobs).toEqual([]);
+      converted.push(...summary.converted_segments);
+    }
+    // Each segment converted exactly once, by whichever worker took it.
+    expect(converted.sort()).toEqual([1, 2, 3, 4].map((n) => `segment_20260809T21_0000${n}`));
+    expect(readdirSync(ready)).toEqual([]);
+
+    await expectSameAsLocal(bucket);
+    expect(await pending(bucket)).toEqual([]);
+    expect(await keys(bucket, 'processed/coinbase/_commits/')).toEqual([]);
+    // The per-date commit job wrote the date's manifest and marker to the bucket.
+    expect(await keys(bucket, 'processed/coinbase/_dates/')).toEqual([
+      'processed/coinbase/_dates/2026-08-09/_SUCCESS',
+      'processed/coinbase/_dates/2026-08-09/manifest.json',
+    ]);
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of bucket.read('processed/coinbase/_dates/2026-08-09/manifest.json'))
+      chunks.push(chunk);
+    const dateManifest = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    expect(dateManifest).toMatchObject({ date: '2026-08-09', complete: true, failed: [] });
+    expect(dateManifest.segments.map((s: { inputId: string }) => s.inputId)).toEqual(
+      [1, 2, 3, 4].map((n) => `segment_20260809T21_0000${n}`),
+    );
+  }, 600_000);
+
+  it('refuses --compact with an s3:// output: exit 2, one sentence', async () => {
+    const result = await etl(['worker', '--queue', redis.url, '--output', 's3://b/processed', '--compact']);
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(/--compact is not supported with an s3:\/\/ output/);
+  });
+
+  it('a worker SIGKILLed while uploading: the others finish, same datasets, no pending upload', async () => {
+    const bucket = await createBucket(swift);
+    const { ready, queue } = await enqueued('s3-killed-worker');
+    const output = `s3://${bucket.bucket}/processed`;
+    // A short lock: the killed worker's job is taken for stalled and retried within seconds.
+    const args = [
+      'worker',
+      ...queue,
+      ...['--output', output, '--lock-duration', '3', '--stalled-interval', '1', '--until-empty', '--json'],
+    ];
+    const victim = spawnEtl(args);
+    let victimExited = false;
+    void victim.exit.then(() => {
+      victimExited = true;
+    });
+    // Killed while it has staged uploads (before or after its commit point).
+    while (!victimExited && (await pending(bucket)).length === 0) await sleep(20);
+    expect(victimExited, 'the worker finished before any upload was seen').toBe(false);
+    victim.child.kill('SIGKILL');
+    expect((await victim.exit).signal).toBe('SIGKILL');
+
+    const exits = await Promise.all([1, 2, 3].map(() => spawnEtl(args).exit));
+    for (const exit of exits) {
+      expect(exit.code, exit.stderr).toBe(0);
+      expect(JSON.parse(exit.stdout).failed_jobs).toEqual([]);
+    }
+    expect(readdirSync(ready)).toEqual([]);
+    await expectSameAsLocal(bucket);
+    expect(await pending(bucket)).toEqual([]);
+    expect(await keys(bucket, 'processed/coinbase/_commits/')).toEqual([]);
+    expect(await keys(bucket, 'processed/coinbase/_dates/')).toContain(
+      'processed/coinbase/_dates/2026-08-09/_SUCCESS',
+    );
+  }, 600_000);
+});

@@ -26,8 +26,17 @@ export {
   LiveFeatures,
 } from './live.js';
 export type { ObjectRecoveryReport } from './object-storage-commit.js';
-export { recoverObjectOutput } from './object-storage-commit.js';
+export {
+  abortPendingUploads,
+  publishedKeys,
+  publishSegment,
+  readObjectManifest,
+  recoverObjectOutput,
+  rollForwardCommit,
+  rollForwardCommits,
+} from './object-storage-commit.js';
 export { InputLeaseHeldError } from './object-storage-lease.js';
+export { downloadObject, mirrorPrefix } from './object-storage-mirror.js';
 export type { ObjectStorageRunOptions } from './object-storage-run.js';
 export { ObjectStorageRun, stageLocation } from './object-storage-run.js';
 export type { ETLPipelineOptions, ExecuteOptions, PipelineResult } from './pipeline.js';

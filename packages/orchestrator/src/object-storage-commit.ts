@@ -104,6 +104,20 @@ export async function recoverObjectOutput(
   storage: ObjectStorage,
   logger: Logger = silentLogger,
 ): Promise<ObjectRecoveryReport> {
+  const rolledForward = await rollForwardCommits(storage, logger);
+  const aborted = await abortPendingUploads(storage);
+  if (aborted) logger.info('discarded uploads an interrupted run left uncommitted', { uploads: aborted });
+  return { rolledForward, aborted };
+}
+
+/**
+ * Finishes every segment whose commit record is left (the first half of recovery). Safe while
+ * other processes publish: rolling a record forward twice gives the same objects.
+ */
+export async function rollForwardCommits(
+  storage: ObjectStorage,
+  logger: Logger = silentLogger,
+): Promise<string[]> {
   const rolledForward: string[] = [];
   const records: string[] = [];
   for await (const object of storage.list(COMMITS_PREFIX)) records.push(object.key);
@@ -116,13 +130,36 @@ export async function recoverObjectOutput(
       segment: record.manifest.segment,
     });
   }
-  let aborted = 0;
-  for await (const pending of storage.pendingUploads('')) {
-    await storage.abortUpload(pending);
-    aborted++;
+  return rolledForward;
+}
+
+/** Finishes the publication of `inputId` if its commit record is left; true when there was one. */
+export async function rollForwardCommit(storage: ObjectStorage, inputId: string): Promise<boolean> {
+  const record = await readJson<CommitRecord>(storage, `${COMMITS_PREFIX}${inputId}.json`);
+  if (!record) return false;
+  await rollForward(storage, record);
+  return true;
+}
+
+/**
+ * Aborts pending uploads (the second half of recovery): all of them, or only those of `keys`
+ * (a segment's own files, which only the process converting that segment may be writing).
+ */
+export async function abortPendingUploads(
+  storage: ObjectStorage,
+  keys?: ReadonlySet<string>,
+): Promise<number> {
+  const pending = [];
+  for await (const upload of storage.pendingUploads('')) {
+    if (!keys || keys.has(upload.key)) pending.push(upload);
   }
-  if (aborted) logger.info('discarded uploads an interrupted run left uncommitted', { uploads: aborted });
-  return { rolledForward, aborted };
+  for (const upload of pending) await storage.abortUpload(upload);
+  return pending.length;
+}
+
+/** The keys a segment's manifest publishes (its dataset files and side files). */
+export function publishedKeys(manifest: SegmentManifest): Set<string> {
+  return new Set(manifestFiles(manifest));
 }
 
 /** The published manifest of `inputId` in `storage`, if any. */
@@ -137,6 +174,12 @@ export function readObjectManifest(
 export async function readJson<T>(storage: ObjectStorage, key: string): Promise<T | undefined> {
   if (!(await storage.stat(key))) return undefined;
   const chunks: Buffer[] = [];
-  for await (const chunk of storage.read(key)) chunks.push(Buffer.from(chunk));
+  try {
+    for await (const chunk of storage.read(key)) chunks.push(Buffer.from(chunk));
+  } catch (error) {
+    // Deleted since the stat (another worker finished the same commit record): not an error.
+    if (!(await storage.stat(key))) return undefined;
+    throw error;
+  }
   return JSON.parse(Buffer.concat(chunks).toString('utf8')) as T;
 }

@@ -15,16 +15,14 @@
  * A segment already committed from the same bytes (a run killed after its commit, before the
  * input was removed) is not converted again: its input is only disposed of.
  */
-import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { errorMessage, type Logger, type ObjectStorage, silentLogger } from '@etl/core';
 import { failureReportPath } from './job-layout.js';
 import { emptySummary, type JobSummary, mergeSummary } from './job-summary.js';
 import { publishSegment, readObjectManifest, recoverObjectOutput } from './object-storage-commit.js';
 import { InputLease } from './object-storage-lease.js';
+import { downloadObject, mirrorPrefix } from './object-storage-mirror.js';
 import { MANIFEST_DIR, readManifest, type SegmentManifest } from './segment-commit.js';
 import { isSegmentFile, segmentId } from './segment-id.js';
 
@@ -95,32 +93,14 @@ export class ObjectStorageRun {
 
   /** Copies every object under `prefix` of the output into the scratch output. */
   private async mirror(prefix: string): Promise<void> {
-    for await (const object of this.options.output.list(`${prefix}/`)) {
-      await this.download(this.options.output, object.key, path.join(this.outRoot, ...object.key.split('/')));
-    }
-  }
-
-  private async download(storage: ObjectStorage, key: string, file: string): Promise<string> {
-    await mkdir(path.dirname(file), { recursive: true });
-    const hash = createHash('sha256');
-    await pipeline(
-      storage.read(key),
-      async function* (chunks: AsyncIterable<Uint8Array>) {
-        for await (const chunk of chunks) {
-          hash.update(chunk);
-          yield chunk;
-        }
-      },
-      createWriteStream(file),
-    );
-    return hash.digest('hex');
+    await mirrorPrefix(this.options.output, `${prefix}/`, this.outRoot);
   }
 
   private async processSegment(segment: string): Promise<JobSummary> {
     const { ready, output } = this.options;
     const inputId = segmentId(segment);
     const local = path.join(this.readyDir, segment);
-    const sha256 = await this.download(ready, segment, local);
+    const sha256 = await downloadObject(ready, segment, local);
     const committed = await readObjectManifest(output, inputId);
     if (committed?.segment === segment && committed.input?.sha256 === sha256 && committed.published) {
       this.logger.info('segment already committed by an interrupted run; removing its input', { segment });

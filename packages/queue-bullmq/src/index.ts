@@ -1,3 +1,4 @@
+export type { ObjectOutputSettings } from './object-output.js';
 export type { QueueStateLoss } from './queue-loss.js';
 export type { FailedJob, JobCounts, QueueStatus, QueueStatusOptions } from './queue-status.js';
 export { readQueueStatus } from './queue-status.js';

@@ -3,6 +3,7 @@
  * it is structured-cloned into the thread), and the context the thread builds from it once.
  */
 import type { CoinbaseSegmentPipelineOptions } from '@etl/orchestrator';
+import type { ObjectOutputSettings } from './object-output.js';
 import type { RedisConnectionOptions } from './redis-connection.js';
 import type { SegmentQueueNames } from './segment-jobs.js';
 
@@ -23,6 +24,8 @@ export interface ProcessorSettings {
   readonly prefix: string;
   /** How long a state job waits before it looks again for its predecessor's state. */
   readonly waitPollMs: number;
+  /** Set when the output is object storage; `outputDir` is then this process's scratch output. */
+  readonly objectOutput?: ObjectOutputSettings;
   /** File the threads append each committed conversion to (the worker's own record, see conversion-journal). */
   readonly journal?: string;
 }

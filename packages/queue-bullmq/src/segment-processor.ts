@@ -18,6 +18,7 @@ import {
 import { DelayedError, Queue, type SandboxedJob, UnrecoverableError } from 'bullmq';
 import { Redis } from 'ioredis';
 import { recordConversion } from './conversion-journal.js';
+import { ObjectOutput, openObjectOutput } from './object-output.js';
 import { type ProcessorSettings, readProcessorSettings } from './processor-settings.js';
 import {
   CONVERT_JOB,
@@ -61,9 +62,14 @@ async function createContext(): Promise<ThreadContext> {
   stateQueue.on('error', () => {});
   const redis = new Redis({ ...settings.connection, maxRetriesPerRequest: null, lazyConnect: true });
   redis.on('error', () => {});
+  const pipeline = new CoinbaseSegmentPipeline(options);
+  const objectOutput = settings.objectOutput
+    ? new ObjectOutput(await openObjectOutput(settings.objectOutput), pipeline.outRoot)
+    : undefined;
   return {
+    ...(objectOutput ? { objectOutput } : {}),
     settings,
-    pipeline: new CoinbaseSegmentPipeline(options),
+    pipeline,
     statePass: new SegmentStatePass(options),
     storage: new SharedFileSystemStorage(),
     keepInput: settings.keepInput,
@@ -106,6 +112,7 @@ export default async function processSegmentJob(
       return result;
     }
     case STATE_JOB: {
+      await ctx.objectOutput?.syncCheckpoints(job.data.inputId);
       const ready =
         (await ctx.statePass.hasCheckpoint(job.data.inputId)) || (await predecessorSettled(ctx, job.data));
       if (!ready) {

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { EtlError } from '@etl/core';
 import type { CoinbaseSegmentPipeline, SegmentStatePass } from '@etl/orchestrator';
 import { manifestPath, readManifest, type SegmentManifest } from '@etl/orchestrator/internal';
+import type { ObjectOutput } from './object-output.js';
 import type { ConvertJobResult, DatasetCounts, SegmentJobData, StateJobResult } from './segment-jobs.js';
 import type { SegmentStorage } from './segment-storage.js';
 import { removeStaleTemporaries } from './stale-temporaries.js';
@@ -20,6 +21,8 @@ export interface SegmentTaskContext {
   readonly keepInput: boolean;
   /** Datasets to write (default: every enabled channel). */
   readonly channels?: readonly string[];
+  /** Set when the output is object storage: the pipeline's output is then a scratch copy. */
+  readonly objectOutput?: ObjectOutput;
 }
 
 function countsOf(manifest: SegmentManifest): Record<string, DatasetCounts> {
@@ -42,7 +45,9 @@ export async function convertSegment(
   const outRoot = ctx.pipeline.outRoot;
   if (!(await ctx.storage.exists(data.url))) {
     // A retry after the commit and the input's removal: the work is done.
-    const manifest = await readManifest(manifestPath(outRoot, data.inputId));
+    const manifest = ctx.objectOutput
+      ? await ctx.objectOutput.publishedManifest(data.inputId)
+      : await readManifest(manifestPath(outRoot, data.inputId));
     if (manifest?.published) {
       return {
         inputId: data.inputId,
@@ -62,8 +67,12 @@ export async function convertSegment(
     );
   }
   const file = await ctx.storage.localPath(data.url);
+  // The predecessor's state may have been saved by another worker: it is in the bucket.
+  await ctx.objectOutput?.syncCheckpoints(data.inputId);
   const result = await ctx.pipeline.processSegment(file, ctx.channels ? { channels: ctx.channels } : {});
   const staleTemporariesRemoved = await removeStaleTemporaries(outRoot, result.manifest);
+  // The input is finished only once its rows are durably in the output, here the bucket.
+  await ctx.objectOutput?.publish(result.manifest);
   // Lines of datasets not written (a channel subset) are in no output: never delete such an input.
   await ctx.storage.finish(data.url, ctx.keepInput || result.keepInput !== undefined);
   const datasets: Record<string, DatasetCounts> = {};
@@ -99,6 +108,7 @@ export async function saveSegmentState(
   if (await ctx.statePass.hasCheckpoint(data.inputId)) return present();
   if (!(await ctx.storage.exists(data.url))) {
     // Converted and finished while this job waited: the conversion saved the state.
+    await ctx.objectOutput?.syncCheckpoints(data.inputId);
     if (await ctx.statePass.hasCheckpoint(data.inputId)) return present();
     throw new EtlError(
       `${data.segment}: input ${data.url} is gone and no book state was saved for it`,
@@ -110,9 +120,11 @@ export async function saveSegmentState(
     result = await ctx.statePass.run(await ctx.storage.localPath(data.url));
   } catch (error) {
     // The conversion may finish (and remove the input) while the pass reads it.
+    await ctx.objectOutput?.syncCheckpoints(data.inputId);
     if (await ctx.statePass.hasCheckpoint(data.inputId)) return present();
     throw error;
   }
+  await ctx.objectOutput?.putCheckpoint(data.inputId);
   return {
     inputId: data.inputId,
     status: 'saved',

@@ -8,7 +8,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
-import { errorMessage, type Logger, type Stats, silentLogger } from '@etl/core';
+import {
+  ConfigError,
+  errorMessage,
+  type Logger,
+  type ObjectStorage,
+  type Stats,
+  silentLogger,
+} from '@etl/core';
 import { sleep } from '@etl/core/internal';
 import type { CoinbaseSegmentPipelineOptions } from '@etl/orchestrator';
 import { type Job, Queue, Worker } from 'bullmq';
@@ -16,6 +23,8 @@ import { Redis } from 'ioredis';
 import { readConversions } from './conversion-journal.js';
 import { commitDate } from './date-commit.js';
 import { compactClosedDate } from './date-compaction.js';
+import { commitDateToObjects } from './object-date-commit.js';
+import { abortLeftUploads, type ObjectOutputSettings, openRecoveredOutput } from './object-output.js';
 import { processorEntry } from './processor-entry.js';
 import type { ProcessorSettings } from './processor-settings.js';
 import { QueueLossWatch } from './queue-loss.js';
@@ -68,6 +77,11 @@ export interface SegmentWorkerOptions {
   readonly waitPollMs?: number;
   /** Compact a date (`compactOutput`) when its commit job runs and the date is closed (default false). */
   readonly compact?: boolean;
+  /**
+   * Publish to object storage instead of `outputDir` (which is then unused): each process
+   * converts into its own scratch directory and publishes with the object-storage commit protocol.
+   */
+  readonly objectOutput?: ObjectOutputSettings;
   /** Shown as the job's `processedBy` (default `<host>:<pid>`). */
   readonly name?: string;
   readonly logger?: Logger;
@@ -94,12 +108,20 @@ export class SegmentWorker {
   private journalDir: string | undefined;
   /** For the queue's epoch key (BullMQ keeps its own connections to itself). */
   private redis: Redis | undefined;
+  /** The output's `coinbase/` root when it is object storage. */
+  private objectStorage: ObjectStorage | undefined;
+  /** Set when `runUntilEmpty` saw every queue empty: no upload of any worker can be in flight. */
+  private sawEmpty = false;
 
   constructor(private readonly options: SegmentWorkerOptions) {
     this.connection = toConnectionOptions(options.connection);
     this.queues = segmentQueueNames(options.queueName);
     this.prefix = options.prefix ?? 'bull';
-    this.outRoot = path.join(path.resolve(options.outputDir), 'coinbase');
+    this.outRoot = options.objectOutput
+      ? `${options.objectOutput.url.replace(/\/+$/, '')}/coinbase`
+      : path.join(path.resolve(options.outputDir), 'coinbase');
+    if (options.objectOutput && options.compact)
+      throw new ConfigError('compact', 'compaction is not supported on an object-storage output yet');
     this.logger = options.logger ?? silentLogger;
     // The threads resolve segments through the same storage (plain data cannot carry another one).
     this.storage = new SharedFileSystemStorage();
@@ -113,6 +135,8 @@ export class SegmentWorker {
   async start(): Promise<void> {
     if (this.workers.length) return;
     await checkRedis(this.connection);
+    if (this.options.objectOutput)
+      this.objectStorage = await openRecoveredOutput(this.options.objectOutput, this.logger);
     this.startedAt = Date.now();
     const connection = { ...this.connection, maxRetriesPerRequest: null };
     for (const name of [this.queues.state, this.queues.convert, this.queues.commit]) {
@@ -131,7 +155,10 @@ export class SegmentWorker {
     this.journalDir = mkdtempSync(path.join(tmpdir(), 'etl-worker-'));
     const settings: ProcessorSettings = {
       journal: path.join(this.journalDir, 'converted.ndjson'),
-      outputDir: path.resolve(this.options.outputDir),
+      outputDir: this.options.objectOutput
+        ? path.join(this.journalDir, 'out')
+        : path.resolve(this.options.outputDir),
+      ...(this.options.objectOutput ? { objectOutput: this.options.objectOutput } : {}),
       ...(this.options.source ? { source: this.options.source } : {}),
       ...(this.options.channelConfig ? { channelConfig: this.options.channelConfig } : {}),
       ...(this.options.compression ? { compression: this.options.compression } : {}),
@@ -224,9 +251,14 @@ export class SegmentWorker {
       // Nothing the queue says can be trusted any more: stop taking jobs.
       if (this.loss.lost) break;
       if (pending === 0) {
-        if (++quiet >= 2) break;
+        if (++quiet >= 2) {
+          this.sawEmpty = true;
+          break;
+        }
       } else quiet = 0;
     }
+    // No job is active anywhere: an upload still pending belongs to no live attempt.
+    if (this.sawEmpty && this.objectStorage) await abortLeftUploads(this.objectStorage, this.logger);
     return this.finish();
   }
 
@@ -326,14 +358,20 @@ export class SegmentWorker {
     const failed = Object.entries(failures)
       .map(([key, reason]) => ({ segment: jobIdFromKey(key), reason: String(reason) }))
       .sort((a, b) => (a.segment < b.segment ? -1 : 1));
-    const result = await commitDate(this.outRoot, job.data.date, failed);
-    if (this.options.compact) await compactClosedDate(this.options.outputDir, job.data.date, this.logger);
+    const { date } = job.data;
+    const { manifest, location } = this.objectStorage
+      ? await commitDateToObjects(this.objectStorage, this.journalDir!, date, failed).then((r) => ({
+          manifest: r.manifest,
+          location: `${this.outRoot}/${r.manifestKey}`,
+        }))
+      : await commitDate(this.outRoot, date, failed).then((r) => ({ ...r, location: r.manifestPath }));
+    if (this.options.compact) await compactClosedDate(this.options.outputDir, date, this.logger);
     return {
-      date: job.data.date,
-      complete: result.manifest.complete,
-      segments: result.manifest.segments.length,
+      date,
+      complete: manifest.complete,
+      segments: manifest.segments.length,
       failed: failed.map((f) => f.segment),
-      manifest: result.manifestPath,
+      manifest: location,
     };
   }
 

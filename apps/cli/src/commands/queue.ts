@@ -4,11 +4,12 @@
  * these commands, so `etl run` never loads BullMQ.
  */
 import path from 'node:path';
-import type { LogLevel } from '@etl/core';
+import { isObjectStorageUrl, type LogLevel } from '@etl/core';
 import { ConsoleLogger, type LogFormat } from '@etl/core/internal';
 import { CoinbaseSegmentPipeline, loadPlugins } from '@etl/orchestrator';
 import {
   type EnqueueResult,
+  type ObjectOutputSettings,
   parseRedisUrl,
   type QueueStatus,
   readQueueStatus,
@@ -21,6 +22,7 @@ import { loadConfig, maxErrorsOf, maxErrorsWording, sourceOf } from '../config.j
 import { datasetTable, formatBytes, formatCount, renderTable, toJson } from '../format.js';
 import { checkInputDir, checkOutputDir, parseChannels } from '../usage-checks.js';
 import { UsageError } from '../usage-error.js';
+import { openStorage } from './run-object-storage.js';
 
 export type QueueCommandName = 'enqueue' | 'worker' | 'queue-status';
 
@@ -64,9 +66,11 @@ async function worker(
   signal: AbortSignal,
 ): Promise<number> {
   const config = flags.config ? await loadConfig(str(flags.config)!) : undefined;
-  const output = str(flags.output) ? path.resolve(str(flags.output)!) : config?.outputDir;
+  const given = str(flags.output);
+  const objectOutput = given && isObjectStorageUrl(given) ? await objectOutputOf(given, flags) : undefined;
+  const output = objectOutput ? objectOutput.url : given ? path.resolve(given) : config?.outputDir;
   if (!output) throw new UsageError('--output <processed-dir> is required (or etl.output_dir in --config)');
-  await checkOutputDir(output, str(flags.output) ? '--output' : 'etl.output_dir');
+  if (!objectOutput) await checkOutputDir(output, given ? '--output' : 'etl.output_dir');
   if (config?.plugins.length) {
     // The threads load the plugins themselves; loading them here first makes a bad `plugins` or
     // `processors` entry exit 2 at start instead of failing every job.
@@ -84,7 +88,8 @@ async function worker(
   const stalledIntervalMs = seconds('stalled-interval');
   const w = new SegmentWorker({
     ...common,
-    outputDir: output,
+    outputDir: objectOutput ? '.' : output,
+    ...(objectOutput ? { objectOutput } : {}),
     ...(source ? { source } : {}),
     concurrency: flags.concurrency === undefined ? 1 : positiveInt('concurrency', flags.concurrency),
     keepInput: flags['keep-input'] === true || config?.deleteAfterProcessing === false,
@@ -140,6 +145,18 @@ function workerJson(s: WorkerSummary): Record<string, unknown> {
   };
 }
 
+/**
+ * `--output s3://…`: the worker threads open the bucket themselves, from the storage package's
+ * module URL; opening it here first makes a bad URL or a missing package exit 2 at start.
+ */
+async function objectOutputOf(url: string, flags: Flags): Promise<ObjectOutputSettings> {
+  if (flags.compact === true)
+    throw new UsageError('--compact is not supported with an s3:// output (local outputs only for now)');
+  const trimmed = url.replace(/\/+$/, '');
+  await openStorage(trimmed);
+  return { url: trimmed, module: import.meta.resolve('@etl/storage-s3') };
+}
+
 export function workerText(s: WorkerSummary, output: string): string {
   const lines = [
     `Segments: ${s.segments.converted} converted by this worker, ${s.segments.alreadyDone} already done, ${s.segments.failed} failed`,
@@ -149,7 +166,7 @@ export function workerText(s: WorkerSummary, output: string): string {
     '',
     datasetTable(s.datasets, 'No rows written by this worker.'),
     '',
-    `Output:   ${path.join(output, 'coinbase')}`,
+    `Output:   ${isObjectStorageUrl(output) ? `${output}/coinbase` : path.join(output, 'coinbase')}`,
   ];
   for (const f of s.failed_jobs) lines.push(`FAILED ${f.queue}/${f.job}: ${f.reason}`);
   return `${lines.join('\n')}\n`;
