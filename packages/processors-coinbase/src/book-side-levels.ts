@@ -7,17 +7,49 @@
  * ~2,900 in the BTC-USD fixture). In one flat sorted array every insert or delete there shifts all
  * the levels above it; in chunks of at most {@link CHUNK} levels it shifts at most one chunk. A
  * lookup gallops over the chunks' last keys from the top, then bisects inside one chunk.
+ *
+ * Why chunks grow: a segment may hold thousands of products with a handful of levels each, so a
+ * chunk starts at {@link MIN_CAPACITY} levels and doubles when full up to {@link CHUNK} (the check
+ * is the one compare an insert already made; growth is rare and amortised), and a book's memory
+ * follows the levels it holds rather than 8 KB of fixed arrays per product.
  */
 
-/** Most levels per chunk; a full chunk splits in two. */
+/** Most levels per chunk; a full chunk of this size splits in two. */
 const CHUNK = 256;
 /** Levels per chunk when a snapshot is loaded: room to grow before the first split. */
 const FILL = CHUNK / 2;
+/** Capacity of a new chunk holding few levels (a power of two dividing {@link CHUNK}). */
+const MIN_CAPACITY = 16;
+/** Shared by every side that is not loading a snapshot (never written: `append` grows first). */
+const NO_LEVELS = new Float64Array(0);
 
 class Chunk {
-  readonly keys = new Float64Array(CHUNK);
-  readonly sizes = new Float64Array(CHUNK);
+  keys: Float64Array;
+  sizes: Float64Array;
   n = 0;
+
+  constructor(capacity: number) {
+    this.keys = new Float64Array(capacity);
+    this.sizes = new Float64Array(capacity);
+  }
+
+  /** Doubles the capacity (below {@link CHUNK}), keeping the levels. */
+  grow(): void {
+    const capacity = Math.min(CHUNK, this.keys.length * 2);
+    const keys = new Float64Array(capacity);
+    const sizes = new Float64Array(capacity);
+    keys.set(this.keys.subarray(0, this.n));
+    sizes.set(this.sizes.subarray(0, this.n));
+    this.keys = keys;
+    this.sizes = sizes;
+  }
+}
+
+/** Capacity for a chunk that starts with `levels` levels: twice that, as a power of two, within bounds. */
+function capacityFor(levels: number): number {
+  let capacity = MIN_CAPACITY;
+  while (capacity < 2 * levels && capacity < CHUNK) capacity *= 2;
+  return capacity;
 }
 
 export class BookSideLevels {
@@ -29,8 +61,8 @@ export class BookSideLevels {
   count = 0;
   /** Set while a snapshot loads: `set` appends to flat buffers, `finishLoad` sorts once. */
   loading = false;
-  private loadKeys: Float64Array = new Float64Array(0);
-  private loadSizes: Float64Array = new Float64Array(0);
+  private loadKeys: Float64Array = NO_LEVELS;
+  private loadSizes: Float64Array = NO_LEVELS;
   private loadCount = 0;
 
   constructor(readonly sign: 1 | -1) {}
@@ -74,7 +106,7 @@ export class BookSideLevels {
     }
     if (this.chunks.length === 0) {
       if (size === 0) return false;
-      const c = new Chunk();
+      const c = new Chunk(MIN_CAPACITY);
       c.keys[0] = key;
       c.sizes[0] = size;
       c.n = 1;
@@ -95,12 +127,15 @@ export class BookSideLevels {
       return true;
     }
     if (size === 0) return false;
-    if (c.n === CHUNK) {
-      this.split(j);
-      if (key > this.lastKeys[j]!) {
-        j++;
-        c = this.chunks[j]!;
-        i = lowerBound(c.keys, c.n, key);
+    if (c.n === c.keys.length) {
+      if (c.n < CHUNK) c.grow();
+      else {
+        this.split(j);
+        if (key > this.lastKeys[j]!) {
+          j++;
+          c = this.chunks[j]!;
+          i = lowerBound(c.keys, c.n, key);
+        }
       }
     }
     const n = c.n;
@@ -131,7 +166,7 @@ export class BookSideLevels {
   private split(j: number): void {
     const c = this.chunks[j]!;
     const half = c.n >> 1;
-    const d = new Chunk();
+    const d = new Chunk(CHUNK);
     d.keys.set(c.keys.subarray(half, c.n));
     d.sizes.set(c.sizes.subarray(half, c.n));
     d.n = c.n - half;
@@ -167,8 +202,8 @@ export class BookSideLevels {
     let sizes = this.loadSizes;
     let n = this.loadCount;
     // The buffers are only needed while loading; a deep book should not keep them twice.
-    this.loadKeys = new Float64Array(0);
-    this.loadSizes = new Float64Array(0);
+    this.loadKeys = NO_LEVELS;
+    this.loadSizes = NO_LEVELS;
     this.loadCount = 0;
     let ascending = true;
     let descending = true;
@@ -191,7 +226,7 @@ export class BookSideLevels {
       const s = sizes[i]!;
       if (s === 0) continue;
       if (c === null || c.n === FILL) {
-        c = new Chunk();
+        c = new Chunk(capacityFor(Math.min(FILL, n - i)));
         this.chunks.push(c);
         this.lastKeys.push(0);
       }
@@ -201,6 +236,13 @@ export class BookSideLevels {
       this.lastKeys[this.lastKeys.length - 1] = keys[i]!;
       this.count++;
     }
+  }
+
+  /** Levels the side has room for without allocating (its memory is 16 bytes per slot). */
+  capacity(): number {
+    let slots = 0;
+    for (const c of this.chunks) slots += c.keys.length;
+    return slots;
   }
 
   /** Key of the i-th level from the top (0 = best); NaN beyond the side. */
