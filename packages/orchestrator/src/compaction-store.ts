@@ -8,6 +8,7 @@ import { link, readdir, readFile, rename, stat, unlink, utimes } from 'node:fs/p
 import path from 'node:path';
 import { writeFileAtomic, writeTemporary } from './atomic-file.js';
 import { directoriesUpTo, syncDirectories } from './durable-dirs.js';
+import { filesUnder } from './file-tree.js';
 import { currentProcess, holderAlive, parseIdentity } from './process-identity.js';
 
 /** What identifies one version of a file: it must not change between reading and the swap. */
@@ -78,17 +79,7 @@ async function readHolder(file: string): Promise<ReturnType<typeof parseIdentity
 }
 
 async function* findFiles(dir: string, name: string): AsyncGenerator<string> {
-  let entries: import('node:fs').Dirent[];
-  try {
-    entries = await readdir(dir, { withFileTypes: true });
-  } catch {
-    return;
-  }
-  for (const e of entries) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) yield* findFiles(p, name);
-    else if (e.name === name) yield p;
-  }
+  for await (const file of filesUnder(dir)) if (path.basename(file) === name) yield file;
 }
 
 export const localCompactionStore: CompactionStore = {

@@ -12,7 +12,7 @@
  * instead of duplicating rows.
  */
 import { randomBytes } from 'node:crypto';
-import { readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { readFile, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { EtlError, errorMessage, type Logger, silentLogger, type WrittenFile } from '@etl/core';
 import { writeFileAtomic } from './atomic-file.js';
@@ -20,6 +20,7 @@ import { refuseCompactedSegment } from './compaction-guard.js';
 import { recoverCompactions } from './compaction-manifest.js';
 import { localCompactionStore } from './compaction-store.js';
 import { directoriesUpTo, syncDirectories } from './durable-dirs.js';
+import { filesUnder } from './file-tree.js';
 import { pidAlive } from './process-identity.js';
 
 export interface ManifestFile {
@@ -306,20 +307,6 @@ export async function finishCommit(
 
 const TEMP_RE = /^\..*\.(\d+)-[0-9a-f]+\.tmp$/;
 
-async function* walk(dir: string): AsyncGenerator<string> {
-  let entries: import('node:fs').Dirent[];
-  try {
-    entries = await readdir(dir, { withFileTypes: true });
-  } catch {
-    return;
-  }
-  for (const e of entries) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) yield* walk(p);
-    else yield p;
-  }
-}
-
 export interface RecoveryReport {
   readonly rolledForward: number;
   readonly tempFilesRemoved: number;
@@ -354,14 +341,14 @@ export async function recoverOutput(
   // Temporaries of processes dead now, found first: a process dead now commits nothing later, so
   // every manifest that needs one of them is visible to the loop below.
   const dead: string[] = [];
-  for await (const file of walk(outRoot)) {
+  for await (const file of filesUnder(outRoot)) {
     const m = TEMP_RE.exec(path.basename(file));
     if (m && !pidAlive(Number(m[1]))) dead.push(file);
   }
   let rolledForward = 0;
   let unfinished = 0;
   const needed = new Set<string>(compactions.needed);
-  for await (const file of walk(path.join(outRoot, MANIFEST_DIR))) {
+  for await (const file of filesUnder(path.join(outRoot, MANIFEST_DIR))) {
     if (!file.endsWith('.json') || path.basename(file).startsWith('.')) continue;
     const manifest = await readManifest(file);
     if (!manifest || manifest.published) continue;
