@@ -12,15 +12,15 @@
  * Uses the built CLI (apps/cli/dist). Results: tooling/bench/results/compact/latest.{json,md}.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { generateSegment } from './generate-segment.js';
+import { type ProcessUsage, runMeasured } from './measured-process.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const CLI = path.join(ROOT, 'apps', 'cli', 'dist', 'bin.js');
-const RSS = path.join(ROOT, 'tooling', 'bench', 'report-rss.mjs');
 const WORK = path.join(tmpdir(), 'etl-bench-compact');
 const RESULTS = path.join(ROOT, 'tooling', 'bench', 'results', 'compact');
 const DAY_NS = 1_786_233_600_000_000_000n; // 2026-08-09T00:00:00Z
@@ -44,24 +44,8 @@ function parquetBytes(dir: string): { files: number; bytes: number } {
   return { files, bytes };
 }
 
-function timed(args: string[]): { seconds: number; peakRssMb: number; cpuSeconds: number; stdout: string } {
-  const rssFile = path.join(WORK, 'rss.json');
-  rmSync(rssFile, { force: true });
-  const started = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, ['--import', RSS, CLI, ...args], {
-    env: { ...process.env, BENCH_RSS_FILE: rssFile },
-    encoding: 'utf8',
-    maxBuffer: 64 << 20,
-  });
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  if (r.status !== 0) throw new Error(`etl ${args[0]} failed (${r.status}): ${r.stderr.slice(-2000)}`);
-  const u = JSON.parse(readFileSync(rssFile, 'utf8'));
-  return {
-    seconds,
-    peakRssMb: u.maxRssBytes / 1e6,
-    cpuSeconds: (u.userCpuMs + u.systemCpuMs) / 1000,
-    stdout: r.stdout,
-  };
+function timed(args: string[]): ProcessUsage {
+  return runMeasured(`etl ${args[0]}`, [CLI, ...args], { rssFile: path.join(WORK, 'rss.json') });
 }
 
 const QUERY = (out: string) => `

@@ -6,16 +6,15 @@
  *
  * Usage: tsx --conditions=@etl/source tooling/bench/object-storage.ts [--mib 100]
  */
-import { spawnSync } from 'node:child_process';
-import { createReadStream, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { createReadStream, mkdirSync, rmSync, statSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { createBucket, startSwiftServer } from '@etl/storage-s3/testing';
 import { generateSegment } from './generate-segment.js';
+import { runMeasured } from './measured-process.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const CLI = path.join(ROOT, 'apps', 'cli', 'dist', 'bin.js');
-const RSS = path.join(ROOT, 'tooling', 'bench', 'report-rss.mjs');
 const WORK = path.join(tmpdir(), 'etl-bench-object-storage');
 
 const argv = process.argv.slice(2);
@@ -33,29 +32,8 @@ interface Measured {
 
 function measure(name: string, inputBytes: number, args: string[], env: NodeJS.ProcessEnv = {}): Measured {
   const rssFile = path.join(WORK, `rss-${name.replace(/\W+/g, '-')}.json`);
-  rmSync(rssFile, { force: true });
-  const load = loadavg()[0] ?? 0;
-  const started = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, ['--import', RSS, CLI, ...args], {
-    env: { ...process.env, ...env, BENCH_RSS_FILE: rssFile },
-    encoding: 'utf8',
-    maxBuffer: 64 << 20,
-  });
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  if (r.status !== 0) throw new Error(`${name} failed (${r.status}): ${r.stderr.slice(-2000)}`);
-  const rss = JSON.parse(readFileSync(rssFile, 'utf8')) as {
-    maxRssBytes: number;
-    userCpuMs: number;
-    systemCpuMs: number;
-  };
-  return {
-    name,
-    seconds,
-    mibPerS: inputBytes / 2 ** 20 / seconds,
-    cpuSeconds: (rss.userCpuMs + rss.systemCpuMs) / 1000,
-    peakRssMb: rss.maxRssBytes / 1e6,
-    load,
-  };
+  const { seconds, cpuSeconds, peakRssMb, load } = runMeasured(name, [CLI, ...args], { rssFile, env });
+  return { name, seconds, mibPerS: inputBytes / 2 ** 20 / seconds, cpuSeconds, peakRssMb, load };
 }
 
 async function main(): Promise<void> {

@@ -20,20 +20,11 @@
  * --fsync-cost (only the full `etl run`, alternately as it is and with every fsync made a no-op by
  * libeatmydata (Debian package eatmydata): the ratio is what durability costs).
  */
-import { spawnSync } from 'node:child_process';
-import {
-  existsSync,
-  linkSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { existsSync, linkSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { generateSegment } from './generate-segment.js';
+import { runMeasured } from './measured-process.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const WORK = path.join(tmpdir(), 'etl-bench');
@@ -41,7 +32,6 @@ const RESULTS = path.join(ROOT, 'tooling', 'bench', 'results');
 const CLI = path.join(ROOT, 'apps', 'cli', 'dist', 'bin.js');
 /** Another build's CLI (--compare <its apps/cli/dist/bin.js>): its rows run interleaved with ours. */
 let COMPARE_CLI: string | undefined;
-const RSS = path.join(ROOT, 'tooling', 'bench', 'report-rss.mjs');
 /** Repetitions per measurement; the fastest is kept. Set from --runs. */
 let RUNS = 3;
 
@@ -90,31 +80,8 @@ function measureOnce(
   args: string[],
   env: NodeJS.ProcessEnv = {},
 ): Measurement & { stdout: string } {
-  const rssFile = path.join(WORK, `rss-${process.pid}.json`);
-  rmSync(rssFile, { force: true });
-  const load = loadavg()[0] ?? 0;
-  const started = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, ['--import', RSS, ...args], {
-    env: { ...process.env, ...env, BENCH_RSS_FILE: rssFile },
-    encoding: 'utf8',
-    maxBuffer: 64 << 20,
-  });
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  if (r.status !== 0) throw new Error(`${name} failed (${r.status}): ${r.stderr.slice(-2000)}`);
-  const rss = JSON.parse(readFileSync(rssFile, 'utf8')) as {
-    maxRssBytes: number;
-    userCpuMs: number;
-    systemCpuMs: number;
-  };
-  return {
-    name,
-    seconds,
-    mibPerS: inputBytes / 2 ** 20 / seconds,
-    peakRssMb: rss.maxRssBytes / 1e6,
-    cpuSeconds: (rss.userCpuMs + rss.systemCpuMs) / 1000,
-    load,
-    stdout: r.stdout,
-  };
+  const usage = runMeasured(name, args, { rssFile: path.join(WORK, `rss-${process.pid}.json`), env });
+  return { name, ...usage, mibPerS: inputBytes / 2 ** 20 / usage.seconds };
 }
 
 /** One `etl run` of `segment` (a fresh output directory), `--threads` when given. */
