@@ -91,6 +91,7 @@ function etlRunOnce(
   inputBytes: number,
   config: object,
   threads: number | undefined,
+  cli = CLI,
 ): Measurement {
   const runs = RUNS;
   RUNS = 1;
@@ -102,6 +103,7 @@ function etlRunOnce(
       config,
       {},
       threads === undefined ? [] : ['--threads', String(threads)],
+      cli,
     );
   } finally {
     RUNS = runs;
