@@ -2,9 +2,9 @@
  * Book and trade state flows from each segment to the next, so a segment waits while another
  * process converts an earlier one (see job.ts).
  */
-import { stat } from 'node:fs/promises';
 import type { Logger } from '@etl/core';
 import { sleep } from '@etl/core/internal';
+import { pathExists } from './file-tree.js';
 import { type ClaimOptions, claimStates } from './segment-claim.js';
 import { isSegmentFile } from './segment-id.js';
 
@@ -42,7 +42,7 @@ export async function waitForEarlierSegments(
       else if (
         state === 'dead' &&
         !options.attempted.has(other) &&
-        (await exists(options.claimedPath(other)))
+        (await pathExists(options.claimedPath(other)))
       )
         return 'retry';
     }
@@ -55,14 +55,5 @@ export async function waitForEarlierSegments(
       logged = true;
     }
     await sleep(options.waitPollMs ?? 200, signal, rollbackSignal);
-  }
-}
-
-async function exists(file: string): Promise<boolean> {
-  try {
-    await stat(file);
-    return true;
-  } catch {
-    return false;
   }
 }

@@ -1,8 +1,9 @@
-/** Every file under a directory, depth first; a directory that is missing or unreadable yields nothing. */
+/** Questions about the local file tree that recovery, compaction and the object-storage paths share. */
 import type { Dirent } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 
+/** Every file under a directory, depth first; a directory that is missing or unreadable yields nothing. */
 export async function* filesUnder(dir: string): AsyncGenerator<string> {
   let entries: Dirent[];
   try {
@@ -15,4 +16,12 @@ export async function* filesUnder(dir: string): AsyncGenerator<string> {
     if (e.isDirectory()) yield* filesUnder(p);
     else yield p;
   }
+}
+
+/** True when something is at `file` (false for a missing or unreadable path). */
+export async function pathExists(file: string): Promise<boolean> {
+  return stat(file).then(
+    () => true,
+    () => false,
+  );
 }

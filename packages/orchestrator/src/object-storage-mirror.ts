@@ -4,10 +4,11 @@
  */
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, rename, stat } from 'node:fs/promises';
+import { mkdir, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { ObjectStorage } from '@etl/core';
+import { pathExists } from './file-tree.js';
 
 /** Streams object `key` to `file`; returns its SHA-256 (hex). */
 export async function downloadObject(storage: ObjectStorage, key: string, file: string): Promise<string> {
@@ -43,16 +44,9 @@ export async function mirrorPrefix(
   let copied = 0;
   for await (const object of storage.list(prefix)) {
     const file = path.join(localRoot, ...object.key.split('/'));
-    if (options.missingOnly && (await exists(file))) continue;
+    if (options.missingOnly && (await pathExists(file))) continue;
     await downloadObject(storage, object.key, file);
     copied++;
   }
   return copied;
-}
-
-async function exists(file: string): Promise<boolean> {
-  return stat(file).then(
-    () => true,
-    () => false,
-  );
 }

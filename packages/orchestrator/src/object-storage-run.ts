@@ -15,9 +15,10 @@
  * A segment already committed from the same bytes (a run killed after its commit, before the
  * input was removed) is not converted again: its input is only disposed of.
  */
-import { mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { errorMessage, type Logger, type ObjectStorage, silentLogger } from '@etl/core';
+import { pathExists } from './file-tree.js';
 import { failureReportPath } from './job-layout.js';
 import { emptySummary, type JobSummary, mergeSummary } from './job-summary.js';
 import { publishSegment, readObjectManifest, recoverObjectOutput } from './object-storage-commit.js';
@@ -113,7 +114,7 @@ export class ObjectStorageRun {
       return resumed;
     }
     const result = await this.options.convert(this.readyDir, this.outDir);
-    if (await exists(local)) {
+    if (await pathExists(local)) {
       // Not taken by the local job (outside the selected dates, or interrupted): left in ready/.
       await rm(local, { force: true });
       return result;
@@ -171,13 +172,6 @@ async function copyBetween(from: ObjectStorage, to: ObjectStorage, key: string):
     await upload.abort().catch(() => undefined);
     throw error;
   }
-}
-
-async function exists(file: string): Promise<boolean> {
-  return stat(file).then(
-    () => true,
-    () => false,
-  );
 }
 
 /**

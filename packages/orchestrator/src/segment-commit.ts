@@ -20,7 +20,7 @@ import { refuseCompactedSegment } from './compaction-guard.js';
 import { recoverCompactions } from './compaction-manifest.js';
 import { localCompactionStore } from './compaction-store.js';
 import { directoriesUpTo, syncDirectories } from './durable-dirs.js';
-import { filesUnder } from './file-tree.js';
+import { filesUnder, pathExists } from './file-tree.js';
 import { pidAlive } from './process-identity.js';
 
 export interface ManifestFile {
@@ -127,15 +127,6 @@ export async function readManifest(file: string): Promise<SegmentManifest | unde
   }
 }
 
-async function exists(file: string): Promise<boolean> {
-  try {
-    await stat(file);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** The same path as the filesystem stores it (lone surrogates become U+FFFD in UTF-8). */
 function storedPath(p: string): string {
   return Buffer.from(p, 'utf8').toString('utf8');
@@ -171,7 +162,7 @@ async function publish(
       await rename(path.join(outRoot, f.temp), final);
     } catch (error) {
       if (errno(error) !== 'ENOENT') throw error;
-      if (!(await exists(final))) missing.push(f.path);
+      if (!(await pathExists(final))) missing.push(f.path);
     }
   }
   if (manifest.replaced?.length && (await readManifest(file))?.commitId === manifest.commitId) {
